@@ -1,0 +1,64 @@
+"""The CXM REST API: one NinjaAPI at /api/v1/, each app contributing its router."""
+
+from __future__ import annotations
+
+from django.http import HttpRequest, HttpResponse
+from ninja import NinjaAPI
+from ninja.errors import AuthenticationError
+from ninja.errors import ValidationError as NinjaValidationError
+
+from cxm.customers.api import router as customers_router
+from cxm.errors import CXMError
+from cxm.interactions.api import router as interactions_router
+
+api = NinjaAPI(
+    title="CXM API",
+    version="1",
+    description=(
+        "Send interactions from any channel and read the unified customer profile. "
+        "Authenticate with `Authorization: Bearer <token>` (see `cxm token create`)."
+    ),
+    urls_namespace="api",
+    docs_url="/docs",
+    openapi_url="/openapi.json",
+)
+api.add_router("/interactions", interactions_router)
+api.add_router("/customers", customers_router)
+
+
+@api.exception_handler(CXMError)
+def cxm_error(request: HttpRequest, exc: CXMError) -> HttpResponse:
+    return api.create_response(
+        request, {"code": exc.code, "message": exc.message}, status=exc.status
+    )
+
+
+@api.exception_handler(AuthenticationError)
+def unauthenticated(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
+    response = api.create_response(
+        request,
+        {
+            "code": "unauthenticated",
+            "message": "Send a valid API token as 'Authorization: Bearer <token>'",
+        },
+        status=401,
+    )
+    response["WWW-Authenticate"] = 'Bearer realm="cxm"'
+    return response
+
+
+@api.exception_handler(NinjaValidationError)
+def invalid_request(request: HttpRequest, exc: NinjaValidationError) -> HttpResponse:
+    problems = []
+    for error in exc.errors:
+        location = ".".join(str(p) for p in error.get("loc", ()) if p not in ("query", "path"))
+        problems.append({"field": location, "message": error.get("msg", "is invalid")})
+    return api.create_response(
+        request,
+        {
+            "code": "invalid",
+            "message": "; ".join(f"{p['field']}: {p['message']}" for p in problems),
+            "errors": problems,
+        },
+        status=422,
+    )

@@ -1,0 +1,105 @@
+"""Shared test fixtures. Tests run on the database DATABASE_URL names (SQLite by default)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from django.contrib.auth.models import Permission, User
+from django.test import Client
+
+from cxm.connectors import services as connector_services
+from cxm.connectors.models import Source, TokenScope
+
+
+@pytest.fixture(autouse=True)
+def _test_settings(settings: Any, tmp_path: Any) -> None:
+    settings.ALLOWED_HOSTS = ["testserver", "127.0.0.1", "localhost"]
+    settings.CXM_PHONE_REGION = "GB"
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    }
+
+
+@pytest.fixture
+def source(db: None) -> Source:
+    return connector_services.source_get_or_create(name="zendesk")
+
+
+@pytest.fixture
+def ingest_token(source: Source) -> str:
+    return connector_services.token_create(source=source, scope=TokenScope.INGEST).secret
+
+
+@pytest.fixture
+def read_token(source: Source) -> str:
+    return connector_services.token_create(source=source, scope=TokenScope.READ).secret
+
+
+@pytest.fixture
+def agent(db: None) -> User:
+    user = User.objects.create_user("agent", password="a-long-test-passphrase")
+    user.user_permissions.add(
+        *Permission.objects.filter(
+            content_type__app_label="customers",
+            codename__in=["view_customer", "change_customer"],
+        )
+    )
+    return user
+
+
+@pytest.fixture
+def agent_client(agent: User) -> Client:
+    client = Client()
+    client.force_login(agent)
+    return client
+
+
+def interaction_line(**overrides: Any) -> dict[str, Any]:
+    """A valid interaction line, as in the API documentation, with overrides."""
+    line: dict[str, Any] = {
+        "source": "zendesk",
+        "external_id": "48213",
+        "channel": "email",
+        "direction": "inbound",
+        "occurred_at": "2026-11-02T09:15:00+01:00",
+        "customer": {
+            "email": "Ann.Lee@example.org",
+            "phone": "+44 20 7946 0958",
+            "crm_id": "C-1042",
+            "twitter": "@annlee",
+            "name": "Ann Lee",
+        },
+        "subject": "Router keeps dropping",
+        "body": "Since Tuesday the connection drops every evening.",
+        "attributes": {"plan": "fibre-500"},
+    }
+    line.update(overrides)
+    return line
+
+
+@pytest.fixture
+def line() -> Callable[..., dict[str, Any]]:
+    return interaction_line
+
+
+@pytest.fixture
+def post_bulk(client: Client, ingest_token: str) -> Callable[..., Any]:
+    def post(lines: list[Any] | bytes, token: str | None = None) -> Any:
+        if isinstance(lines, bytes):
+            body = lines
+        else:
+            body = "\n".join(
+                item if isinstance(item, str) else json.dumps(item) for item in lines
+            ).encode()
+        return client.post(
+            "/api/v1/interactions/bulk",
+            data=body,
+            content_type="application/x-ndjson",
+            HTTP_AUTHORIZATION=f"Bearer {token or ingest_token}",
+        )
+
+    return post

@@ -1,0 +1,23 @@
+from django.urls import path
+
+from cxm.console import views
+
+app_name = "console"
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("customers/", views.customer_search, name="customer-search"),
+    path("customers/<int:customer_id>/", views.customer_detail, name="customer-detail"),
+    path("merge-proposals/", views.merge_proposals, name="merge-proposals"),
+    path(
+        "merge-proposals/<int:proposal_id>/accept/",
+        views.merge_proposal_accept,
+        name="merge-proposal-accept",
+    ),
+    path(
+        "merge-proposals/<int:proposal_id>/reject/",
+        views.merge_proposal_reject,
+        name="merge-proposal-reject",
+    ),
+    path("merges/<int:event_id>/undo/", views.merge_undo, name="merge-undo"),
+]

@@ -1,0 +1,167 @@
+"""The console: thin views over the customers and interactions selectors and services."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_GET, require_POST
+
+from cxm.customers import selectors, services
+from cxm.customers.enums import MergeAction
+from cxm.errors import CXMError, NotFound, PermissionDenied
+from cxm.interactions import selectors as interaction_selectors
+from cxm.interactions.enums import Channel
+
+View = Callable[..., HttpResponse]
+
+
+def console_view(view: View) -> View:
+    """Sign-in required; the selectors and services check the permission on the object."""
+
+    @login_required
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        try:
+            return view(request, *args, **kwargs)
+        except NotFound as exc:
+            raise Http404(exc.message) from None
+        except PermissionDenied as exc:
+            raise DjangoPermissionDenied(exc.message) from None
+
+    return wrapper
+
+
+@require_GET
+@console_view
+def home(request: HttpRequest) -> HttpResponse:
+    return redirect("console:customer-search")
+
+
+@require_GET
+@console_view
+def customer_search(request: HttpRequest) -> HttpResponse:
+    query = request.GET.get("q", "")[:200]
+    customers = selectors.customer_search(user=request.user, query=query, limit=50)
+    return render(
+        request,
+        "console/customer_search.html",
+        {
+            "query": query,
+            "customers": customers,
+            "pending_proposals": selectors.merge_proposal_count(),
+        },
+    )
+
+
+@require_GET
+@console_view
+def customer_detail(request: HttpRequest, customer_id: int) -> HttpResponse:
+    customer = selectors.customer_get(user=request.user, customer_id=customer_id)
+    if customer.merged_into_id is not None:
+        messages.info(
+            request,
+            f"{customer} was merged into customer {customer.merged_into_id}; "
+            "showing the merged profile.",
+        )
+        return redirect("console:customer-detail", customer_id=customer.merged_into_id)
+    channel = request.GET.get("channel") or None
+    cursor = request.GET.get("cursor") or None
+    try:
+        page = interaction_selectors.customer_timeline(
+            customer=customer, channel=channel, cursor=cursor, limit=50
+        )
+    except CXMError as exc:
+        messages.error(request, exc.message)
+        return redirect("console:customer-detail", customer_id=customer.pk)
+    channel_counts = selectors.customer_channel_counts(customer=customer)
+    return render(
+        request,
+        "console/customer_detail.html",
+        {
+            "customer": customer,
+            "identities": selectors.customer_identities(customer=customer),
+            "channel_counts": channel_counts,
+            "total": sum(c.count for c in channel_counts),
+            "channels": Channel,
+            "channel": channel,
+            "page": page,
+            "merge_events": selectors.customer_merge_events(customer=customer),
+            "MERGE": MergeAction.MERGE,
+        },
+    )
+
+
+@require_GET
+@console_view
+def merge_proposals(request: HttpRequest) -> HttpResponse:
+    status = request.GET.get("status", "pending")
+    if status not in {"pending", "accepted", "rejected"}:
+        status = "pending"
+    proposals = selectors.merge_proposal_list(user=request.user, status=status)
+    return render(
+        request, "console/merge_proposals.html", {"proposals": proposals, "status": status}
+    )
+
+
+def _back(request: HttpRequest, fallback: str) -> HttpResponseRedirect:
+    target = request.POST.get("next", "")
+    if target.startswith("/") and not target.startswith("//"):
+        return HttpResponseRedirect(target)
+    return HttpResponseRedirect(fallback)
+
+
+@require_POST
+@console_view
+def merge_proposal_accept(request: HttpRequest, proposal_id: int) -> HttpResponse:
+    proposal = selectors.merge_proposal_get(user=request.user, proposal_id=proposal_id)
+    try:
+        event = services.merge_proposal_accept(
+            proposal=proposal, actor=request.user, note=request.POST.get("note", "")[:2000]
+        )
+    except CXMError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(
+            request, f"Merged customer {event.merged_id} into customer {event.survivor_id}."
+        )
+    return _back(request, reverse("console:merge-proposals"))
+
+
+@require_POST
+@console_view
+def merge_proposal_reject(request: HttpRequest, proposal_id: int) -> HttpResponse:
+    proposal = selectors.merge_proposal_get(user=request.user, proposal_id=proposal_id)
+    try:
+        services.merge_proposal_reject(
+            proposal=proposal, actor=request.user, note=request.POST.get("note", "")[:2000]
+        )
+    except CXMError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, "Kept apart; this pair will not be proposed again.")
+    return _back(request, reverse("console:merge-proposals"))
+
+
+@require_POST
+@console_view
+def merge_undo(request: HttpRequest, event_id: int) -> HttpResponse:
+    event = selectors.merge_event_get(user=request.user, event_id=event_id)
+    try:
+        services.customer_unmerge(
+            event=event, actor=request.user, reason=request.POST.get("reason", "")[:2000]
+        )
+    except CXMError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(
+            request, f"Un-merged: customer {event.merged_id} has its own profile again."
+        )
+    return redirect("console:customer-detail", customer_id=event.survivor_id)

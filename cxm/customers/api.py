@@ -1,0 +1,101 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import HttpRequest
+from ninja import Query, Router, Schema
+from pydantic import Field
+
+from cxm.connectors.auth import ConsoleSession, TokenAuth, acting_user
+from cxm.connectors.models import TokenScope
+from cxm.customers import selectors
+from cxm.customers.models import Customer
+from cxm.customers.schemas import CustomerListOut, CustomerOut, CustomerSummaryOut
+from cxm.interactions import selectors as interaction_selectors
+from cxm.interactions.schemas import ErrorOut, TimelineOut
+
+router = Router(tags=["customers"])
+READ_AUTH = [TokenAuth(TokenScope.READ), ConsoleSession()]
+
+
+class SearchParams(Schema):
+    q: str = Field("", max_length=200, description="Any identifier, or part of a name")
+    limit: int = Field(50, ge=1, le=200)
+
+
+class TimelineParams(Schema):
+    channel: str | None = Field(None, description="Only this channel")
+    cursor: str | None = Field(None, max_length=200, description="next_cursor of the last page")
+    limit: int = Field(50, ge=1, le=200)
+
+
+def _summary(customer: Customer) -> dict[str, Any]:
+    return {
+        "id": customer.pk,
+        "display_name": customer.display_name,
+        "kind": customer.kind,
+        "account": {"id": customer.account.pk, "name": customer.account.name}
+        if customer.account
+        else None,
+    }
+
+
+@router.get(
+    "",
+    auth=READ_AUTH,
+    response={200: CustomerListOut, 401: ErrorOut, 403: ErrorOut},
+    summary="Search customers by any identifier or name",
+)
+def customer_list(request: HttpRequest, params: Query[SearchParams]) -> dict[str, Any]:
+    customers = selectors.customer_search(
+        user=acting_user(request), query=params.q, limit=params.limit
+    )
+    return {"items": [_summary(c) for c in customers], "count": len(customers)}
+
+
+@router.get(
+    "/{customer_id}",
+    auth=READ_AUTH,
+    response={200: CustomerOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut},
+    summary="The unified profile of one customer",
+)
+def customer_detail(request: HttpRequest, customer_id: int) -> dict[str, Any]:
+    customer = selectors.customer_get(user=acting_user(request), customer_id=customer_id)
+    channels = selectors.customer_channel_counts(customer=customer)
+    return {
+        **_summary(customer),
+        "merged_into": customer.merged_into_id,
+        "created_at": customer.created_at,
+        "identities": [
+            {
+                "kind": i.kind,
+                "value": i.value_normalized,
+                "raw": i.value_raw,
+                "source": i.source.name,
+                "first_seen": i.first_seen,
+                "last_seen": i.last_seen,
+            }
+            for i in selectors.customer_identities(customer=customer)
+        ],
+        "channels": [{"channel": c.channel, "count": c.count} for c in channels],
+        "interaction_count": sum(c.count for c in channels),
+    }
+
+
+@router.get(
+    "/{customer_id}/timeline",
+    auth=READ_AUTH,
+    response={200: TimelineOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 422: ErrorOut},
+    summary="Every interaction of a customer on every channel, newest first",
+)
+def customer_timeline(
+    request: HttpRequest, customer_id: int, params: Query[TimelineParams]
+) -> dict[str, Any]:
+    customer = selectors.customer_get(user=acting_user(request), customer_id=customer_id)
+    page = interaction_selectors.customer_timeline(
+        customer=customer, channel=params.channel, cursor=params.cursor, limit=params.limit
+    )
+    return {"customer_id": customer.pk, "items": page.items, "next_cursor": page.next_cursor}
+
+
+__all__ = ["CustomerSummaryOut", "router"]

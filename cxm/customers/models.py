@@ -1,0 +1,156 @@
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+
+from cxm.customers.enums import (
+    CustomerKind,
+    IdentityKind,
+    MergeAction,
+    MergeProposalStatus,
+)
+
+
+class Account(models.Model):
+    """The organisation a business customer belongs to."""
+
+    name = models.CharField(max_length=200)
+    name_key = models.CharField(max_length=200, unique=True, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Customer(models.Model):
+    """The unified profile: one person, whatever channel they used."""
+
+    display_name = models.CharField(max_length=200, blank=True)
+    kind = models.CharField(max_length=20, choices=CustomerKind.choices, default=CustomerKind.UNKNOWN)
+    account = models.ForeignKey(
+        Account, null=True, blank=True, on_delete=models.SET_NULL, related_name="customers"
+    )
+    # A merged customer keeps its row so that an un-merge can bring it back
+    # exactly as it was; it points at the customer it now lives in.
+    merged_into = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="absorbed"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["display_name"])]
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(merged_into=models.F("id")), name="customer_not_merged_into_self"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.display_name or f"Customer {self.pk}"
+
+    @property
+    def is_merged(self) -> bool:
+        return self.merged_into_id is not None
+
+
+class Identity(models.Model):
+    """A strong identifier (email, phone, CRM id, social handle) of one customer."""
+
+    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="identities")
+    kind = models.CharField(max_length=20, choices=IdentityKind.choices)
+    value_raw = models.CharField(max_length=320)
+    value_normalized = models.CharField(max_length=320)
+    source = models.ForeignKey(
+        "connectors.Source", on_delete=models.PROTECT, related_name="identities"
+    )
+    first_seen = models.DateTimeField()
+    last_seen = models.DateTimeField()
+
+    class Meta:
+        verbose_name_plural = "identities"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["kind", "value_normalized"], name="identity_unique_value"
+            ),
+            models.CheckConstraint(
+                condition=Q(kind__in=IdentityKind.values), name="identity_kind_valid"
+            ),
+        ]
+        indexes = [models.Index(fields=["customer", "kind"])]
+
+    def __str__(self) -> str:
+        return f"{self.kind}:{self.value_normalized}"
+
+
+class MergeProposal(models.Model):
+    """Two customers that one interaction's identifiers tied together.
+
+    CXM never merges such customers silently: a person reviews the proposal.
+    ``customer_low`` always holds the smaller id so that a pair is proposed once.
+    """
+
+    customer_low = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="+")
+    customer_high = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="+")
+    status = models.CharField(
+        max_length=20, choices=MergeProposalStatus.choices, default=MergeProposalStatus.PENDING
+    )
+    reason = models.TextField()
+    evidence = models.JSONField(default=list)
+    interaction = models.ForeignKey(
+        "interactions.Interaction",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    decision_note = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["customer_low", "customer_high"], name="merge_proposal_unique_pair"
+            ),
+            models.CheckConstraint(
+                condition=Q(customer_low__lt=models.F("customer_high")),
+                name="merge_proposal_ordered_pair",
+            ),
+        ]
+        indexes = [models.Index(fields=["status", "-created_at"])]
+
+
+class MergeEvent(models.Model):
+    """Audit row for every merge and un-merge: who, when, why, and what moved."""
+
+    action = models.CharField(max_length=10, choices=MergeAction.choices)
+    survivor = models.ForeignKey(Customer, on_delete=models.PROTECT, related_name="+")
+    merged = models.ForeignKey(Customer, on_delete=models.PROTECT, related_name="+")
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    actor_label = models.CharField(max_length=150)
+    reason = models.TextField()
+    proposal = models.ForeignKey(
+        MergeProposal, null=True, blank=True, on_delete=models.SET_NULL, related_name="events"
+    )
+    moved_identity_ids = models.JSONField(default=list)
+    moved_interaction_ids = models.JSONField(default=list)
+    # What the merged customer looked like, so an un-merge restores it exactly.
+    merged_snapshot = models.JSONField(default=dict)
+    undone_by = models.OneToOneField(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="undoes"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]

@@ -1,0 +1,130 @@
+"""Reads on customers. Each takes the acting user and returns only what they may see."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.db.models import Count, Q, QuerySet
+
+from cxm.customers.enums import MergeProposalStatus
+from cxm.customers.identifiers import search_keys
+from cxm.customers.models import Customer, Identity, MergeEvent, MergeProposal
+from cxm.errors import NotFound, PermissionDenied
+
+User = AbstractBaseUser | AnonymousUser
+
+VIEW_PERMISSION = "customers.view_customer"
+CHANGE_PERMISSION = "customers.change_customer"
+
+
+def _require(user: User | None, permission: str) -> None:
+    # ``user`` None means a trusted internal caller (an API token already
+    # checked for its scope, a management command).
+    if user is None:
+        return
+    if not user.is_authenticated or not user.is_active:
+        raise PermissionDenied("Sign in to see customers")
+    if not user.has_perm(permission):  # type: ignore[union-attr]
+        raise PermissionDenied("Your role does not allow this")
+
+
+def customer_search(*, user: User | None, query: str, limit: int = 50) -> list[Customer]:
+    """Customers matching any identifier exactly, or whose name contains the query."""
+    _require(user, VIEW_PERMISSION)
+    query = query.strip()
+    base = Customer.objects.filter(merged_into__isnull=True).select_related("account")
+    if not query:
+        return list(base.order_by("-updated_at", "-id")[:limit])
+    keys = search_keys(query, default_region=settings.CXM_PHONE_REGION)
+    condition = Q()
+    for kind, value in keys:
+        condition |= Q(kind=kind, value_normalized=value)
+    ids: list[int] = []
+    if keys:
+        ids = list(Identity.objects.filter(condition).values_list("customer_id", flat=True)[:limit])
+    by_identifier = list(base.filter(id__in=ids))
+    remaining = limit - len(by_identifier)
+    by_name: list[Customer] = []
+    if remaining > 0 and len(query) >= 2:
+        by_name = list(
+            base.filter(Q(display_name__icontains=query) | Q(account__name__icontains=query))
+            .exclude(id__in=ids)
+            .order_by("display_name", "id")[:remaining]
+        )
+    return by_identifier + by_name
+
+
+def customer_get(*, user: User | None, customer_id: int) -> Customer:
+    _require(user, VIEW_PERMISSION)
+    customer = (
+        Customer.objects.select_related("account", "merged_into")
+        .filter(pk=customer_id)
+        .first()
+    )
+    if customer is None:
+        raise NotFound(f"There is no customer {customer_id}")
+    return customer
+
+
+def customer_identities(*, customer: Customer) -> QuerySet[Identity]:
+    return customer.identities.select_related("source").order_by("kind", "value_normalized")
+
+
+@dataclass(frozen=True)
+class ChannelCount:
+    channel: str
+    count: int
+
+
+def customer_channel_counts(*, customer: Customer) -> list[ChannelCount]:
+    rows = (
+        customer.interactions.values("channel")
+        .annotate(n=Count("id"))
+        .order_by("-n", "channel")
+    )
+    return [ChannelCount(r["channel"], r["n"]) for r in rows]
+
+
+def customer_merge_events(*, customer: Customer) -> QuerySet[MergeEvent]:
+    return (
+        MergeEvent.objects.filter(Q(survivor=customer) | Q(merged=customer))
+        .select_related("survivor", "merged", "actor")
+        .order_by("-created_at", "-id")
+    )
+
+
+def merge_event_get(*, user: User | None, event_id: int) -> MergeEvent:
+    _require(user, CHANGE_PERMISSION)
+    event = MergeEvent.objects.select_related("survivor", "merged").filter(pk=event_id).first()
+    if event is None:
+        raise NotFound(f"There is no merge {event_id}")
+    return event
+
+
+def merge_proposal_list(
+    *, user: User | None, status: str = MergeProposalStatus.PENDING, limit: int = 100
+) -> list[MergeProposal]:
+    _require(user, VIEW_PERMISSION)
+    return list(
+        MergeProposal.objects.filter(status=status)
+        .select_related("customer_low", "customer_high", "interaction", "decided_by")
+        .order_by("-created_at", "-id")[:limit]
+    )
+
+
+def merge_proposal_count(*, status: str = MergeProposalStatus.PENDING) -> int:
+    return MergeProposal.objects.filter(status=status).count()
+
+
+def merge_proposal_get(*, user: User | None, proposal_id: int) -> MergeProposal:
+    _require(user, CHANGE_PERMISSION)
+    proposal = (
+        MergeProposal.objects.select_related("customer_low", "customer_high")
+        .filter(pk=proposal_id)
+        .first()
+    )
+    if proposal is None:
+        raise NotFound(f"There is no merge proposal {proposal_id}")
+    return proposal

@@ -1,0 +1,556 @@
+"""Writes on customers: identity resolution at ingest, merge proposals, merge and un-merge."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.db import transaction
+from django.utils import timezone
+
+from cxm.connectors.models import Source
+from cxm.customers.enums import CustomerKind, MergeAction, MergeProposalStatus
+from cxm.customers.identifiers import STRENGTH
+from cxm.customers.models import Account, Customer, Identity, MergeEvent, MergeProposal
+from cxm.errors import Conflict, ValidationFailed
+
+_STRENGTH_RANK = {kind.value: rank for rank, kind in enumerate(STRENGTH)}
+
+Actor = AbstractBaseUser | AnonymousUser | None
+
+
+def _actor_fields(actor: Actor) -> dict[str, Any]:
+    if actor is None or not actor.is_authenticated:
+        return {"actor": None, "actor_label": "CXM"}
+    return {"actor": actor, "actor_label": actor.get_username()}
+
+
+def account_key(name: str) -> str:
+    return " ".join(name.casefold().split())
+
+
+# --------------------------------------------------------------------------
+# Identity resolution at ingest
+# --------------------------------------------------------------------------
+
+
+@dataclass(eq=False)
+class PendingCustomer:
+    """A customer that this batch creates; it gets its id when the batch is written."""
+
+    display_name: str
+    kind: str
+    company: str
+    instance: Customer | None = None
+
+    @property
+    def id(self) -> int:
+        assert self.instance is not None and self.instance.pk is not None
+        return self.instance.pk
+
+
+@dataclass(eq=False)
+class PendingIdentity:
+    kind: str
+    raw: str
+    normalized: str
+    customer: PendingCustomer | int
+    source_id: int
+    first_seen: datetime
+    last_seen: datetime
+    instance: Identity | None = None
+
+
+@dataclass
+class KnownIdentity:
+    id: int
+    customer_id: int
+    first_seen: datetime
+    last_seen: datetime
+    changed: bool = False
+
+
+CustomerRef = PendingCustomer | int
+IdentityRef = PendingIdentity | KnownIdentity
+
+
+@dataclass
+class ResolutionLine:
+    """What the ingest path tells the resolver about one interaction."""
+
+    keys: Sequence[tuple[str, str, str]]  # (kind, raw, normalised)
+    source_id: int
+    occurred_at: datetime
+    name: str = ""
+    company: str = ""
+    customer_kind: str = ""
+
+
+@dataclass
+class Resolved:
+    customer: CustomerRef
+    identity: IdentityRef | None
+    conflicts: list[tuple[CustomerRef, list[dict[str, str]]]] = field(default_factory=list)
+
+    @property
+    def customer_id(self) -> int:
+        return self.customer if isinstance(self.customer, int) else self.customer.id
+
+    @property
+    def identity_id(self) -> int | None:
+        if self.identity is None:
+            return None
+        if isinstance(self.identity, KnownIdentity):
+            return self.identity.id
+        assert self.identity.instance is not None
+        return self.identity.instance.pk
+
+
+class BatchResolver:
+    """Resolves the identifiers of a batch of interactions to customers.
+
+    Reads every identity the batch mentions in one query, resolves line by line
+    in memory (so a customer created by line 3 is found by line 40), then writes
+    new customers, identities and proposals in a few bulk statements.
+    Call inside the transaction that stores the interactions.
+    """
+
+    def __init__(self) -> None:
+        self.identities: dict[tuple[str, str], IdentityRef] = {}
+        self.new_customers: list[PendingCustomer] = []
+        self.new_identities: list[PendingIdentity] = []
+        self.name_updates: dict[int, str] = {}
+        self.kind_updates: dict[int, str] = {}
+        self.company_updates: dict[int, str] = {}
+        self.proposals: dict[tuple[int, int], dict[str, Any]] = {}
+
+    def load(self, keys: Iterable[tuple[str, str]]) -> None:
+        by_kind: dict[str, set[str]] = {}
+        for kind, value in keys:
+            if (kind, value) not in self.identities:
+                by_kind.setdefault(kind, set()).add(value)
+        for kind, values in by_kind.items():
+            rows = Identity.objects.filter(kind=kind, value_normalized__in=values).values_list(
+                "id", "value_normalized", "customer_id", "first_seen", "last_seen"
+            )
+            for identity_id, value, customer_id, first_seen, last_seen in rows:
+                self.identities[(kind, value)] = KnownIdentity(
+                    identity_id, customer_id, first_seen, last_seen
+                )
+
+    def resolve(self, line: ResolutionLine) -> Resolved:
+        matched: list[tuple[int, str, str, IdentityRef]] = []
+        unknown: list[tuple[str, str, str]] = []
+        for kind, raw, normalized in line.keys:
+            ref = self.identities.get((kind, normalized))
+            if ref is None:
+                unknown.append((kind, raw, normalized))
+            else:
+                matched.append((_STRENGTH_RANK[kind], kind, normalized, ref))
+        matched.sort(key=lambda m: m[0])
+
+        conflicts: list[tuple[CustomerRef, list[dict[str, str]]]] = []
+        if matched:
+            chosen = _customer_of(matched[0][3])
+            chosen_key = _ref_key(chosen)
+            others: dict[tuple[str, int], tuple[CustomerRef, list[dict[str, str]]]] = {}
+            agreeing: list[dict[str, str]] = []
+            for _, kind, normalized, ref in matched:
+                owner = _customer_of(ref)
+                if _ref_key(owner) == chosen_key:
+                    agreeing.append({"kind": kind, "value": normalized})
+                else:
+                    others.setdefault(_ref_key(owner), (owner, []))[1].append(
+                        {"kind": kind, "value": normalized}
+                    )
+            for owner, evidence in others.values():
+                conflicts.append((owner, agreeing + evidence))
+            customer: CustomerRef = chosen
+            self._enrich(customer, line)
+        else:
+            customer = PendingCustomer(
+                display_name=line.name,
+                kind=line.customer_kind or CustomerKind.UNKNOWN,
+                company=line.company,
+            )
+            self.new_customers.append(customer)
+
+        for _, _, _, ref in matched:
+            if isinstance(ref, KnownIdentity):
+                if line.occurred_at > ref.last_seen:
+                    ref.last_seen, ref.changed = line.occurred_at, True
+                if line.occurred_at < ref.first_seen:
+                    ref.first_seen, ref.changed = line.occurred_at, True
+            else:
+                ref.last_seen = max(ref.last_seen, line.occurred_at)
+                ref.first_seen = min(ref.first_seen, line.occurred_at)
+
+        new_refs: list[PendingIdentity] = []
+        for kind, raw, normalized in unknown:
+            pending = PendingIdentity(
+                kind=kind,
+                raw=raw,
+                normalized=normalized,
+                customer=customer,
+                source_id=line.source_id,
+                first_seen=line.occurred_at,
+                last_seen=line.occurred_at,
+            )
+            self.identities[(kind, normalized)] = pending
+            self.new_identities.append(pending)
+            new_refs.append(pending)
+
+        strongest: IdentityRef | None = matched[0][3] if matched else None
+        if strongest is None and new_refs:
+            strongest = min(new_refs, key=lambda p: _STRENGTH_RANK[p.kind])
+        return Resolved(customer=customer, identity=strongest, conflicts=conflicts)
+
+    def _enrich(self, customer: CustomerRef, line: ResolutionLine) -> None:
+        # Fill gaps only: what a customer already has is never overwritten by a
+        # later message, which may come from a shared phone or a typo.
+        if isinstance(customer, PendingCustomer):
+            if not customer.display_name and line.name:
+                customer.display_name = line.name
+            if customer.kind == CustomerKind.UNKNOWN and line.customer_kind:
+                customer.kind = line.customer_kind
+            if not customer.company and line.company:
+                customer.company = line.company
+            return
+        if line.name:
+            self.name_updates.setdefault(customer, line.name)
+        if line.customer_kind and line.customer_kind != CustomerKind.UNKNOWN:
+            self.kind_updates.setdefault(customer, line.customer_kind)
+        if line.company:
+            self.company_updates.setdefault(customer, line.company)
+
+    def write(self) -> None:
+        """Create the batch's customers and identities and update what changed."""
+        companies = {c.company for c in self.new_customers if c.company}
+        companies.update(self.company_updates.values())
+        accounts = _accounts_for(companies)
+
+        customers = [
+            Customer(
+                display_name=p.display_name[:200],
+                kind=p.kind,
+                account_id=accounts.get(account_key(p.company)) if p.company else None,
+            )
+            for p in self.new_customers
+        ]
+        Customer.objects.bulk_create(customers, batch_size=500)
+        for pending, instance in zip(self.new_customers, customers, strict=True):
+            pending.instance = instance
+
+        identities = [
+            Identity(
+                customer_id=p.customer if isinstance(p.customer, int) else p.customer.id,
+                kind=p.kind,
+                value_raw=p.raw[:320],
+                value_normalized=p.normalized,
+                source_id=p.source_id,
+                first_seen=p.first_seen,
+                last_seen=p.last_seen,
+            )
+            for p in self.new_identities
+        ]
+        Identity.objects.bulk_create(identities, batch_size=500)
+        for pending_identity, identity in zip(self.new_identities, identities, strict=True):
+            pending_identity.instance = identity
+
+        changed = [
+            Identity(id=ref.id, first_seen=ref.first_seen, last_seen=ref.last_seen)
+            for ref in self.identities.values()
+            if isinstance(ref, KnownIdentity) and ref.changed
+        ]
+        if changed:
+            Identity.objects.bulk_update(changed, ["first_seen", "last_seen"], batch_size=500)
+            for ref in self.identities.values():
+                if isinstance(ref, KnownIdentity):
+                    ref.changed = False
+
+        if self.name_updates:
+            for customer in Customer.objects.filter(
+                id__in=self.name_updates, display_name=""
+            ).only("id"):
+                Customer.objects.filter(id=customer.id).update(
+                    display_name=self.name_updates[customer.id][:200]
+                )
+        if self.kind_updates:
+            for customer_id, kind in self.kind_updates.items():
+                Customer.objects.filter(id=customer_id, kind=CustomerKind.UNKNOWN).update(
+                    kind=kind
+                )
+        if self.company_updates:
+            for customer_id, company in self.company_updates.items():
+                Customer.objects.filter(id=customer_id, account__isnull=True).update(
+                    account_id=accounts[account_key(company)]
+                )
+        self.name_updates.clear()
+        self.kind_updates.clear()
+        self.company_updates.clear()
+        self.new_customers = []
+        self.new_identities = []
+        # From here on every pending reference has an id; later batches that
+        # reuse this resolver see them as known identities.
+        for key, ref in list(self.identities.items()):
+            if isinstance(ref, PendingIdentity):
+                assert ref.instance is not None
+                self.identities[key] = KnownIdentity(
+                    ref.instance.pk,
+                    ref.customer if isinstance(ref.customer, int) else ref.customer.id,
+                    ref.first_seen,
+                    ref.last_seen,
+                )
+
+
+def _ref_key(ref: CustomerRef) -> tuple[str, int]:
+    return ("id", ref) if isinstance(ref, int) else ("new", id(ref))
+
+
+def _customer_of(ref: IdentityRef) -> CustomerRef:
+    return ref.customer_id if isinstance(ref, KnownIdentity) else ref.customer
+
+
+def _accounts_for(names: set[str]) -> dict[str, int]:
+    if not names:
+        return {}
+    by_key = {account_key(n): n for n in names}
+    found = dict(
+        Account.objects.filter(name_key__in=by_key).values_list("name_key", "id")
+    )
+    for key, name in by_key.items():
+        if key not in found:
+            account, _ = Account.objects.get_or_create(name_key=key, defaults={"name": name[:200]})
+            found[key] = account.pk
+    return found
+
+
+def merge_proposal_record(
+    *,
+    customer_a: int,
+    customer_b: int,
+    evidence: list[dict[str, str]],
+    interaction_id: int | None,
+) -> MergeProposal | None:
+    """Record that one interaction tied two customers together, unless already known.
+
+    A pair is proposed once: a rejected pair is never proposed again.
+    """
+    low, high = sorted((customer_a, customer_b))
+    if low == high:
+        return None
+    shared = ", ".join(f"{e['kind']} {e['value']}" for e in evidence)
+    proposal, created = MergeProposal.objects.get_or_create(
+        customer_low_id=low,
+        customer_high_id=high,
+        defaults={
+            "reason": f"One interaction carried identifiers of both customers: {shared}",
+            "evidence": evidence,
+            "interaction_id": interaction_id,
+        },
+    )
+    return proposal if created else None
+
+
+# --------------------------------------------------------------------------
+# Merge and un-merge
+# --------------------------------------------------------------------------
+
+
+def _locked(customer_id: int) -> Customer:
+    return Customer.objects.select_for_update().get(pk=customer_id)
+
+
+def _root(customer: Customer) -> Customer:
+    seen = set()
+    while customer.merged_into_id is not None:
+        if customer.pk in seen:  # pragma: no cover - prevented by merge checks
+            raise Conflict("Customer merge chain loops", code="merge_loop")
+        seen.add(customer.pk)
+        customer = Customer.objects.get(pk=customer.merged_into_id)
+    return customer
+
+
+@transaction.atomic
+def customer_merge(
+    *,
+    survivor: Customer,
+    merged: Customer,
+    actor: Actor,
+    reason: str,
+    proposal: MergeProposal | None = None,
+) -> MergeEvent:
+    """Move everything of ``merged`` into ``survivor``, keeping enough to undo it."""
+    if not reason.strip():
+        raise ValidationFailed("Say why these customers are the same person", code="reason_required")
+    survivor, merged = _locked(survivor.pk), _locked(merged.pk)
+    if survivor.pk == merged.pk:
+        raise Conflict("A customer cannot be merged into itself", code="merge_self")
+    for customer in (survivor, merged):
+        if customer.merged_into_id is not None:
+            raise Conflict(
+                f"Customer {customer.pk} was already merged into customer "
+                f"{customer.merged_into_id}",
+                code="already_merged",
+            )
+
+    identity_ids = list(merged.identities.values_list("id", flat=True))
+    interaction_ids = list(merged.interactions.values_list("id", flat=True))
+    snapshot = {
+        "merged": {
+            "display_name": merged.display_name,
+            "kind": merged.kind,
+            "account_id": merged.account_id,
+        },
+        "survivor": {
+            "display_name": survivor.display_name,
+            "kind": survivor.kind,
+            "account_id": survivor.account_id,
+        },
+    }
+    Identity.objects.filter(id__in=identity_ids).update(customer=survivor)
+    merged.interactions.update(customer=survivor)
+
+    if not survivor.display_name and merged.display_name:
+        survivor.display_name = merged.display_name
+    if survivor.kind == CustomerKind.UNKNOWN:
+        survivor.kind = merged.kind
+    if survivor.account_id is None:
+        survivor.account_id = merged.account_id
+    survivor.save()
+    merged.merged_into = survivor
+    merged.save(update_fields=["merged_into", "updated_at"])
+
+    if proposal is not None:
+        proposal.status = MergeProposalStatus.ACCEPTED
+        proposal.decided_at = timezone.now()
+        proposal.decided_by = actor if actor is not None and actor.is_authenticated else None
+        proposal.decision_note = reason
+        proposal.save()
+
+    return MergeEvent.objects.create(
+        action=MergeAction.MERGE,
+        survivor=survivor,
+        merged=merged,
+        reason=reason,
+        proposal=proposal,
+        moved_identity_ids=identity_ids,
+        moved_interaction_ids=interaction_ids,
+        merged_snapshot=snapshot,
+        **_actor_fields(actor),
+    )
+
+
+@transaction.atomic
+def customer_unmerge(*, event: MergeEvent, actor: Actor, reason: str) -> MergeEvent:
+    """Undo a merge: the merged customer gets back exactly what it had.
+
+    Interactions that arrived after the merge through one of the merged
+    customer's identifiers go back with it.
+    """
+    if not reason.strip():
+        raise ValidationFailed("Say why these customers are different people", code="reason_required")
+    event = MergeEvent.objects.select_for_update().get(pk=event.pk)
+    if event.action != MergeAction.MERGE:
+        raise Conflict("Only a merge can be undone", code="not_a_merge")
+    if event.undone_by_id is not None:
+        raise Conflict("This merge was already undone", code="already_unmerged")
+    survivor, merged = _locked(event.survivor_id), _locked(event.merged_id)
+    if merged.merged_into_id != survivor.pk:
+        raise Conflict("The merged customer no longer lives in the survivor", code="merge_moved")
+    if survivor.merged_into_id is not None:
+        raise Conflict(
+            f"Customer {survivor.pk} was itself merged into customer {survivor.merged_into_id}; "
+            "undo that merge first",
+            code="survivor_merged",
+        )
+
+    identity_ids = event.moved_identity_ids
+    Identity.objects.filter(id__in=identity_ids, customer=survivor).update(customer=merged)
+    survivor.interactions.filter(id__in=event.moved_interaction_ids).update(customer=merged)
+    survivor.interactions.filter(
+        identity_id__in=identity_ids, received_at__gte=event.created_at
+    ).update(customer=merged)
+
+    snapshot = event.merged_snapshot
+    for field_name, value in snapshot.get("merged", {}).items():
+        setattr(merged, field_name, value)
+    merged.merged_into = None
+    merged.save()
+    for field_name, value in snapshot.get("survivor", {}).items():
+        setattr(survivor, field_name, value)
+    survivor.save()
+
+    if event.proposal_id is not None:
+        # Un-merging says "these are different people": never propose them again.
+        MergeProposal.objects.filter(pk=event.proposal_id).update(
+            status=MergeProposalStatus.REJECTED,
+            decided_at=timezone.now(),
+            decision_note=f"Un-merged: {reason}",
+        )
+    else:
+        low, high = sorted((survivor.pk, merged.pk))
+        MergeProposal.objects.update_or_create(
+            customer_low_id=low,
+            customer_high_id=high,
+            defaults={
+                "status": MergeProposalStatus.REJECTED,
+                "decided_at": timezone.now(),
+                "decision_note": f"Un-merged: {reason}",
+                "reason": "Merged by hand, then un-merged",
+            },
+        )
+
+    undo = MergeEvent.objects.create(
+        action=MergeAction.UNMERGE,
+        survivor=survivor,
+        merged=merged,
+        reason=reason,
+        proposal_id=event.proposal_id,
+        moved_identity_ids=identity_ids,
+        moved_interaction_ids=event.moved_interaction_ids,
+        **_actor_fields(actor),
+    )
+    event.undone_by = undo
+    event.save(update_fields=["undone_by"])
+    return undo
+
+
+@transaction.atomic
+def merge_proposal_accept(*, proposal: MergeProposal, actor: Actor, note: str = "") -> MergeEvent:
+    proposal = MergeProposal.objects.select_for_update().get(pk=proposal.pk)
+    if proposal.status != MergeProposalStatus.PENDING:
+        raise Conflict(f"This proposal is already {proposal.get_status_display().lower()}",
+                       code="proposal_decided")
+    low, high = _root(proposal.customer_low), _root(proposal.customer_high)
+    if low.pk == high.pk:
+        proposal.status = MergeProposalStatus.ACCEPTED
+        proposal.decided_at = timezone.now()
+        proposal.decision_note = "Already merged through another proposal"
+        proposal.save()
+        raise Conflict("These customers were already merged", code="already_merged")
+    survivor, merged = (low, high) if low.pk < high.pk else (high, low)
+    return customer_merge(
+        survivor=survivor,
+        merged=merged,
+        actor=actor,
+        reason=note.strip() or proposal.reason,
+        proposal=proposal,
+    )
+
+
+@transaction.atomic
+def merge_proposal_reject(*, proposal: MergeProposal, actor: Actor, note: str = "") -> MergeProposal:
+    proposal = MergeProposal.objects.select_for_update().get(pk=proposal.pk)
+    if proposal.status != MergeProposalStatus.PENDING:
+        raise Conflict(f"This proposal is already {proposal.get_status_display().lower()}",
+                       code="proposal_decided")
+    proposal.status = MergeProposalStatus.REJECTED
+    proposal.decided_at = timezone.now()
+    proposal.decided_by = actor if actor is not None and actor.is_authenticated else None
+    proposal.decision_note = note.strip()
+    proposal.save()
+    return proposal

@@ -1,0 +1,91 @@
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from ninja import Schema
+
+from cxm.interactions.enums import Channel, Direction
+
+
+class CustomerRefIn(Schema):
+    email: str | None = None
+    phone: str | None = None
+    crm_id: str | None = None
+    twitter: str | None = None
+    facebook: str | None = None
+    instagram: str | None = None
+    youtube: str | None = None
+    chat_visitor: str | None = None
+    other: str | None = None
+    name: str | None = None
+    company: str | None = None
+    kind: str | None = None
+
+
+class InteractionIn(Schema):
+    """One interaction as a channel or system sends it (documentation of the body)."""
+
+    source: str | None = None
+    external_id: str
+    channel: Channel
+    direction: Direction
+    occurred_at: datetime
+    customer: CustomerRefIn
+    subject: str | None = None
+    body: str | None = None
+    attributes: dict[str, Any] | None = None
+
+
+class LineErrorOut(Schema):
+    line: int
+    field: str
+    message: str
+
+
+class IngestOneOut(Schema):
+    status: str
+    interaction_id: int
+    customer_id: int
+    merge_proposals: int
+
+
+class IngestErrorOut(Schema):
+    code: str
+    message: str
+    errors: list[LineErrorOut] = []
+
+
+class BulkIngestOut(Schema):
+    accepted: int
+    duplicates: int
+    rejected: int
+    merge_proposals: int
+    errors: list[LineErrorOut]
+
+
+class ErrorOut(Schema):
+    code: str
+    message: str
+
+
+class InteractionOut(Schema):
+    id: int
+    source: str
+    external_id: str
+    channel: str
+    direction: str
+    occurred_at: datetime
+    subject: str
+    body: str
+    attributes: dict[str, Any]
+
+    @staticmethod
+    def resolve_source(obj: Any) -> str:
+        return str(obj.source.name)
+
+
+class TimelineOut(Schema):
+    customer_id: int
+    items: list[InteractionOut]
+    next_cursor: str | None
