@@ -106,6 +106,9 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         ),
         "transaction_mode": "IMMEDIATE",
     }
+    # Tests use a file, not memory, so that a ``cxm`` subprocess (an import
+    # killed mid-file, the server under Chromium) sees the same database.
+    DATABASES["default"]["TEST"] = {"NAME": str(DATA_DIR / "test-cxm.sqlite3")}
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
