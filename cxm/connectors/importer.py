@@ -108,8 +108,13 @@ def import_file(
     )
     if restart:
         ImportRun.objects.filter(pk=run.pk).update(
-            byte_offset=0, line_number=0, rejects_offset=0, accepted=0, duplicates=0,
-            rejected=0, finished_at=None,
+            byte_offset=0,
+            line_number=0,
+            rejects_offset=0,
+            accepted=0,
+            duplicates=0,
+            rejected=0,
+            finished_at=None,
         )
         run.refresh_from_db()
     rejects = rejects_path_for(path, file_format)
@@ -185,9 +190,7 @@ def _ndjson_records(
         yield number, decode_ndjson_line(stripped), offset, number
 
 
-def _csv_records(
-    stream: io.BufferedIOBase, run: ImportRun
-) -> Iterator[tuple[int, Any, int, int]]:
+def _csv_records(stream: io.BufferedIOBase, run: ImportRun) -> Iterator[tuple[int, Any, int, int]]:
     header_lines = CountingLines(stream)
     header_row = next(_csv_reader(header_lines), None)
     if header_row is None:

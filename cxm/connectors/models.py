@@ -37,7 +37,9 @@ class ApiToken(models.Model):
 
     class Meta:
         constraints = [
-            models.CheckConstraint(condition=Q(scope__in=TokenScope.values), name="token_scope_valid")
+            models.CheckConstraint(
+                condition=Q(scope__in=TokenScope.values), name="token_scope_valid"
+            )
         ]
 
     def __str__(self) -> str:
@@ -68,3 +70,6 @@ class ImportRun(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["path", "fingerprint"], name="import_run_unique_file")
         ]
+
+    def __str__(self) -> str:
+        return f"Import of {self.path}"

@@ -13,7 +13,7 @@ from django.utils.text import slugify
 from cxm.connectors.models import ApiToken, Source, TokenScope
 from cxm.errors import ValidationFailed
 
-TOKEN_PREFIX = "cxm_"
+TOKEN_PREFIX = "cxm_"  # noqa: S105 - a label, not a secret
 
 
 def token_hash(secret: str) -> str:

@@ -30,7 +30,9 @@ class Customer(models.Model):
     """The unified profile: one person, whatever channel they used."""
 
     display_name = models.CharField(max_length=200, blank=True)
-    kind = models.CharField(max_length=20, choices=CustomerKind.choices, default=CustomerKind.UNKNOWN)
+    kind = models.CharField(
+        max_length=20, choices=CustomerKind.choices, default=CustomerKind.UNKNOWN
+    )
     account = models.ForeignKey(
         Account, null=True, blank=True, on_delete=models.SET_NULL, related_name="customers"
     )
@@ -128,6 +130,9 @@ class MergeProposal(models.Model):
         ]
         indexes = [models.Index(fields=["status", "-created_at"])]
 
+    def __str__(self) -> str:
+        return f"Proposal {self.customer_low_id} + {self.customer_high_id} ({self.status})"
+
 
 class MergeEvent(models.Model):
     """Audit row for every merge and un-merge: who, when, why, and what moved."""
@@ -154,3 +159,6 @@ class MergeEvent(models.Model):
 
     class Meta:
         ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.action} {self.merged_id} into {self.survivor_id}"

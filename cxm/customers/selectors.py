@@ -5,7 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.contrib.auth.models import AnonymousUser
+from django.contrib.auth.models import User as UserModel
 from django.db.models import Count, Q, QuerySet
 
 from cxm.customers.enums import MergeProposalStatus
@@ -13,7 +14,7 @@ from cxm.customers.identifiers import search_keys
 from cxm.customers.models import Customer, Identity, MergeEvent, MergeProposal
 from cxm.errors import NotFound, PermissionDenied
 
-User = AbstractBaseUser | AnonymousUser
+User = UserModel | AnonymousUser
 
 VIEW_PERMISSION = "customers.view_customer"
 CHANGE_PERMISSION = "customers.change_customer"
@@ -26,7 +27,7 @@ def _require(user: User | None, permission: str) -> None:
         return
     if not user.is_authenticated or not user.is_active:
         raise PermissionDenied("Sign in to see customers")
-    if not user.has_perm(permission):  # type: ignore[union-attr]
+    if not user.has_perm(permission):
         raise PermissionDenied("Your role does not allow this")
 
 
@@ -59,9 +60,7 @@ def customer_search(*, user: User | None, query: str, limit: int = 50) -> list[C
 def customer_get(*, user: User | None, customer_id: int) -> Customer:
     _require(user, VIEW_PERMISSION)
     customer = (
-        Customer.objects.select_related("account", "merged_into")
-        .filter(pk=customer_id)
-        .first()
+        Customer.objects.select_related("account", "merged_into").filter(pk=customer_id).first()
     )
     if customer is None:
         raise NotFound(f"There is no customer {customer_id}")
@@ -79,11 +78,7 @@ class ChannelCount:
 
 
 def customer_channel_counts(*, customer: Customer) -> list[ChannelCount]:
-    rows = (
-        customer.interactions.values("channel")
-        .annotate(n=Count("id"))
-        .order_by("-n", "channel")
-    )
+    rows = customer.interactions.values("channel").annotate(n=Count("id")).order_by("-n", "channel")
     return [ChannelCount(r["channel"], r["n"]) for r in rows]
 
 

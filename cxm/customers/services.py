@@ -7,11 +7,10 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.contrib.auth.models import AnonymousUser, User
 from django.db import transaction
 from django.utils import timezone
 
-from cxm.connectors.models import Source
 from cxm.customers.enums import CustomerKind, MergeAction, MergeProposalStatus
 from cxm.customers.identifiers import STRENGTH
 from cxm.customers.models import Account, Customer, Identity, MergeEvent, MergeProposal
@@ -19,7 +18,7 @@ from cxm.errors import Conflict, ValidationFailed
 
 _STRENGTH_RANK = {kind.value: rank for rank, kind in enumerate(STRENGTH)}
 
-Actor = AbstractBaseUser | AnonymousUser | None
+Actor = User | AnonymousUser | None
 
 
 def _actor_fields(actor: Actor) -> dict[str, Any]:
@@ -272,17 +271,15 @@ class BatchResolver:
                     ref.changed = False
 
         if self.name_updates:
-            for customer in Customer.objects.filter(
-                id__in=self.name_updates, display_name=""
-            ).only("id"):
+            for customer in Customer.objects.filter(id__in=self.name_updates, display_name="").only(
+                "id"
+            ):
                 Customer.objects.filter(id=customer.id).update(
                     display_name=self.name_updates[customer.id][:200]
                 )
         if self.kind_updates:
             for customer_id, kind in self.kind_updates.items():
-                Customer.objects.filter(id=customer_id, kind=CustomerKind.UNKNOWN).update(
-                    kind=kind
-                )
+                Customer.objects.filter(id=customer_id, kind=CustomerKind.UNKNOWN).update(kind=kind)
         if self.company_updates:
             for customer_id, company in self.company_updates.items():
                 Customer.objects.filter(id=customer_id, account__isnull=True).update(
@@ -318,9 +315,7 @@ def _accounts_for(names: set[str]) -> dict[str, int]:
     if not names:
         return {}
     by_key = {account_key(n): n for n in names}
-    found = dict(
-        Account.objects.filter(name_key__in=by_key).values_list("name_key", "id")
-    )
+    found = dict(Account.objects.filter(name_key__in=by_key).values_list("name_key", "id"))
     for key, name in by_key.items():
         if key not in found:
             account, _ = Account.objects.get_or_create(name_key=key, defaults={"name": name[:200]})
@@ -385,7 +380,9 @@ def customer_merge(
 ) -> MergeEvent:
     """Move everything of ``merged`` into ``survivor``, keeping enough to undo it."""
     if not reason.strip():
-        raise ValidationFailed("Say why these customers are the same person", code="reason_required")
+        raise ValidationFailed(
+            "Say why these customers are the same person", code="reason_required"
+        )
     survivor, merged = _locked(survivor.pk), _locked(merged.pk)
     if survivor.pk == merged.pk:
         raise Conflict("A customer cannot be merged into itself", code="merge_self")
@@ -452,7 +449,9 @@ def customer_unmerge(*, event: MergeEvent, actor: Actor, reason: str) -> MergeEv
     customer's identifiers go back with it.
     """
     if not reason.strip():
-        raise ValidationFailed("Say why these customers are different people", code="reason_required")
+        raise ValidationFailed(
+            "Say why these customers are different people", code="reason_required"
+        )
     event = MergeEvent.objects.select_for_update().get(pk=event.pk)
     if event.action != MergeAction.MERGE:
         raise Conflict("Only a merge can be undone", code="not_a_merge")
@@ -523,8 +522,10 @@ def customer_unmerge(*, event: MergeEvent, actor: Actor, reason: str) -> MergeEv
 def merge_proposal_accept(*, proposal: MergeProposal, actor: Actor, note: str = "") -> MergeEvent:
     proposal = MergeProposal.objects.select_for_update().get(pk=proposal.pk)
     if proposal.status != MergeProposalStatus.PENDING:
-        raise Conflict(f"This proposal is already {proposal.get_status_display().lower()}",
-                       code="proposal_decided")
+        raise Conflict(
+            f"This proposal is already {proposal.get_status_display().lower()}",
+            code="proposal_decided",
+        )
     low, high = _root(proposal.customer_low), _root(proposal.customer_high)
     if low.pk == high.pk:
         proposal.status = MergeProposalStatus.ACCEPTED
@@ -543,11 +544,15 @@ def merge_proposal_accept(*, proposal: MergeProposal, actor: Actor, note: str = 
 
 
 @transaction.atomic
-def merge_proposal_reject(*, proposal: MergeProposal, actor: Actor, note: str = "") -> MergeProposal:
+def merge_proposal_reject(
+    *, proposal: MergeProposal, actor: Actor, note: str = ""
+) -> MergeProposal:
     proposal = MergeProposal.objects.select_for_update().get(pk=proposal.pk)
     if proposal.status != MergeProposalStatus.PENDING:
-        raise Conflict(f"This proposal is already {proposal.get_status_display().lower()}",
-                       code="proposal_decided")
+        raise Conflict(
+            f"This proposal is already {proposal.get_status_display().lower()}",
+            code="proposal_decided",
+        )
     proposal.status = MergeProposalStatus.REJECTED
     proposal.decided_at = timezone.now()
     proposal.decided_by = actor if actor is not None and actor.is_authenticated else None

@@ -35,8 +35,13 @@ def _errors(result: services.IngestResult) -> list[dict[str, Any]]:
 @router.post(
     "",
     auth=TokenAuth(TokenScope.INGEST),
-    response={200: IngestOneOut, 201: IngestOneOut, 401: ErrorOut, 403: ErrorOut,
-              422: IngestErrorOut},
+    response={
+        200: IngestOneOut,
+        201: IngestOneOut,
+        401: ErrorOut,
+        403: ErrorOut,
+        422: IngestErrorOut,
+    },
     openapi_extra={
         "requestBody": {
             "required": True,

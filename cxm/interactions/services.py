@@ -9,8 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
-from datetime import datetime
-from datetime import timezone as dt_timezone
+from datetime import UTC, datetime
 from itertools import islice
 from typing import Any
 
@@ -126,7 +125,7 @@ def interactions_ingest(
             region=resolver_region,
             keep_outcomes=keep_outcomes,
             on_chunk=on_chunk,
-            now=now or datetime.now(dt_timezone.utc),
+            now=now or datetime.now(UTC),
         )
         total.add(result)
     return total
@@ -230,7 +229,7 @@ def _store(
         )
     resolver.write()
 
-    received_at = datetime.now(dt_timezone.utc)
+    received_at = datetime.now(UTC)
     rows = [
         Interaction(
             source_id=source.pk,

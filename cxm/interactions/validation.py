@@ -7,8 +7,7 @@ bulk import can report each rejected line and keep the good ones.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
-from datetime import timezone as dt_timezone
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from cxm.customers.enums import CustomerKind, IdentityKind
@@ -120,7 +119,7 @@ def parse_occurred_at(value: object, *, now: datetime) -> datetime:
         )
     if parsed - now > MAX_FUTURE:
         raise ValueError(f"'{value}' is more than a day in the future")
-    return parsed.astimezone(dt_timezone.utc)
+    return parsed.astimezone(UTC)
 
 
 def validate_line(
@@ -128,10 +127,8 @@ def validate_line(
 ) -> InteractionInput:
     """Check one decoded JSON line; raise ``InvalidLine`` with every problem found."""
     if not isinstance(data, dict):
-        raise InvalidLine(
-            [FieldError("(line)", f"must be a JSON object, not {_type_name(data)}")]
-        )
-    now = now or datetime.now(dt_timezone.utc)
+        raise InvalidLine([FieldError("(line)", f"must be a JSON object, not {_type_name(data)}")])
+    now = now or datetime.now(UTC)
     errors: list[FieldError] = []
 
     for key in data:
@@ -155,9 +152,7 @@ def validate_line(
     elif isinstance(external_id, int):
         external_id = str(external_id)
     elif not isinstance(external_id, str):
-        errors.append(
-            FieldError("external_id", f"must be a string, not {_type_name(external_id)}")
-        )
+        errors.append(FieldError("external_id", f"must be a string, not {_type_name(external_id)}"))
         external_id = ""
     else:
         external_id = external_id.strip()
@@ -174,7 +169,8 @@ def validate_line(
     elif channel not in Channel.values:
         errors.append(
             FieldError(
-                "channel", f"unknown channel '{channel}'; expected one of " + ", ".join(Channel.values)
+                "channel",
+                f"unknown channel '{channel}'; expected one of " + ", ".join(Channel.values),
             )
         )
 
@@ -185,7 +181,9 @@ def validate_line(
         errors.append(FieldError("direction", f"must be a string, not {_type_name(direction)}"))
     elif direction not in Direction.values:
         errors.append(
-            FieldError("direction", f"unknown direction '{direction}'; expected inbound or outbound")
+            FieldError(
+                "direction", f"unknown direction '{direction}'; expected inbound or outbound"
+            )
         )
 
     occurred_at: datetime | None = None
@@ -206,9 +204,7 @@ def validate_line(
     if attributes is None:
         attributes = {}
     elif not isinstance(attributes, dict):
-        errors.append(
-            FieldError("attributes", f"must be an object, not {_type_name(attributes)}")
-        )
+        errors.append(FieldError("attributes", f"must be an object, not {_type_name(attributes)}"))
         attributes = {}
 
     identifiers: list[IdentifierInput] = []
@@ -261,9 +257,7 @@ def validate_line(
             )
         customer_kind = _optional_text(customer, "kind", errors, label="customer.kind").strip()
         if customer_kind and customer_kind not in CustomerKind.values:
-            errors.append(
-                FieldError("customer.kind", "must be residential, business or unknown")
-            )
+            errors.append(FieldError("customer.kind", "must be residential, business or unknown"))
         has_identifier_field = any(customer.get(k) not in (None, "") for k in IDENTIFIER_FIELDS)
         if not has_identifier_field:
             errors.append(

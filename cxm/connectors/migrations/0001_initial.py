@@ -5,60 +5,96 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
-    dependencies = [
-    ]
+    dependencies = []
 
     operations = [
         migrations.CreateModel(
-            name='Source',
+            name="Source",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.SlugField(max_length=100, unique=True)),
-                ('description', models.CharField(blank=True, max_length=300)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.SlugField(max_length=100, unique=True)),
+                ("description", models.CharField(blank=True, max_length=300)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
             ],
             options={
-                'ordering': ['name'],
+                "ordering": ["name"],
             },
         ),
         migrations.CreateModel(
-            name='ImportRun',
+            name="ImportRun",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('path', models.CharField(max_length=1000)),
-                ('fingerprint', models.CharField(max_length=64)),
-                ('file_format', models.CharField(max_length=10)),
-                ('byte_offset', models.BigIntegerField(default=0)),
-                ('line_number', models.BigIntegerField(default=0)),
-                ('rejects_offset', models.BigIntegerField(default=0)),
-                ('accepted', models.BigIntegerField(default=0)),
-                ('duplicates', models.BigIntegerField(default=0)),
-                ('rejected', models.BigIntegerField(default=0)),
-                ('finished_at', models.DateTimeField(blank=True, null=True)),
-                ('started_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("path", models.CharField(max_length=1000)),
+                ("fingerprint", models.CharField(max_length=64)),
+                ("file_format", models.CharField(max_length=10)),
+                ("byte_offset", models.BigIntegerField(default=0)),
+                ("line_number", models.BigIntegerField(default=0)),
+                ("rejects_offset", models.BigIntegerField(default=0)),
+                ("accepted", models.BigIntegerField(default=0)),
+                ("duplicates", models.BigIntegerField(default=0)),
+                ("rejected", models.BigIntegerField(default=0)),
+                ("finished_at", models.DateTimeField(blank=True, null=True)),
+                ("started_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
             ],
             options={
-                'constraints': [models.UniqueConstraint(fields=('path', 'fingerprint'), name='import_run_unique_file')],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("path", "fingerprint"), name="import_run_unique_file"
+                    )
+                ],
             },
         ),
         migrations.CreateModel(
-            name='ApiToken',
+            name="ApiToken",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('scope', models.CharField(choices=[('ingest', 'Ingest only'), ('read', 'Read'), ('admin', 'Admin')], default='ingest', max_length=10)),
-                ('prefix', models.CharField(max_length=16)),
-                ('token_hash', models.CharField(max_length=64, unique=True)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('last_used_at', models.DateTimeField(blank=True, null=True)),
-                ('revoked_at', models.DateTimeField(blank=True, null=True)),
-                ('source', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='tokens', to='connectors.source')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "scope",
+                    models.CharField(
+                        choices=[("ingest", "Ingest only"), ("read", "Read"), ("admin", "Admin")],
+                        default="ingest",
+                        max_length=10,
+                    ),
+                ),
+                ("prefix", models.CharField(max_length=16)),
+                ("token_hash", models.CharField(max_length=64, unique=True)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("last_used_at", models.DateTimeField(blank=True, null=True)),
+                ("revoked_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "source",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="tokens",
+                        to="connectors.source",
+                    ),
+                ),
             ],
             options={
-                'constraints': [models.CheckConstraint(condition=models.Q(('scope__in', ['ingest', 'read', 'admin'])), name='token_scope_valid')],
+                "constraints": [
+                    models.CheckConstraint(
+                        condition=models.Q(("scope__in", ["ingest", "read", "admin"])),
+                        name="token_scope_valid",
+                    )
+                ],
             },
         ),
     ]

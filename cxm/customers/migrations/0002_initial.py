@@ -5,55 +5,96 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('customers', '0001_initial'),
-        ('interactions', '0001_initial'),
+        ("customers", "0001_initial"),
+        ("interactions", "0001_initial"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='mergeproposal',
-            name='interaction',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='interactions.interaction'),
+            model_name="mergeproposal",
+            name="interaction",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.SET_NULL,
+                related_name="+",
+                to="interactions.interaction",
+            ),
         ),
         migrations.AddField(
-            model_name='mergeevent',
-            name='proposal',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='events', to='customers.mergeproposal'),
+            model_name="mergeevent",
+            name="proposal",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.SET_NULL,
+                related_name="events",
+                to="customers.mergeproposal",
+            ),
         ),
         migrations.AddIndex(
-            model_name='customer',
-            index=models.Index(fields=['display_name'], name='customers_c_display_4c9536_idx'),
+            model_name="customer",
+            index=models.Index(fields=["display_name"], name="customers_c_display_4c9536_idx"),
         ),
         migrations.AddConstraint(
-            model_name='customer',
-            constraint=models.CheckConstraint(condition=models.Q(('merged_into', models.F('id')), _negated=True), name='customer_not_merged_into_self'),
+            model_name="customer",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("merged_into", models.F("id")), _negated=True),
+                name="customer_not_merged_into_self",
+            ),
         ),
         migrations.AddIndex(
-            model_name='identity',
-            index=models.Index(fields=['customer', 'kind'], name='customers_i_custome_be249b_idx'),
+            model_name="identity",
+            index=models.Index(fields=["customer", "kind"], name="customers_i_custome_be249b_idx"),
         ),
         migrations.AddConstraint(
-            model_name='identity',
-            constraint=models.UniqueConstraint(fields=('kind', 'value_normalized'), name='identity_unique_value'),
+            model_name="identity",
+            constraint=models.UniqueConstraint(
+                fields=("kind", "value_normalized"), name="identity_unique_value"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='identity',
-            constraint=models.CheckConstraint(condition=models.Q(('kind__in', ['email', 'phone', 'crm_id', 'twitter', 'facebook', 'instagram', 'youtube', 'chat_visitor', 'other'])), name='identity_kind_valid'),
+            model_name="identity",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    (
+                        "kind__in",
+                        [
+                            "email",
+                            "phone",
+                            "crm_id",
+                            "twitter",
+                            "facebook",
+                            "instagram",
+                            "youtube",
+                            "chat_visitor",
+                            "other",
+                        ],
+                    )
+                ),
+                name="identity_kind_valid",
+            ),
         ),
         migrations.AddIndex(
-            model_name='mergeproposal',
-            index=models.Index(fields=['status', '-created_at'], name='customers_m_status_b3f1f8_idx'),
+            model_name="mergeproposal",
+            index=models.Index(
+                fields=["status", "-created_at"], name="customers_m_status_b3f1f8_idx"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='mergeproposal',
-            constraint=models.UniqueConstraint(fields=('customer_low', 'customer_high'), name='merge_proposal_unique_pair'),
+            model_name="mergeproposal",
+            constraint=models.UniqueConstraint(
+                fields=("customer_low", "customer_high"), name="merge_proposal_unique_pair"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='mergeproposal',
-            constraint=models.CheckConstraint(condition=models.Q(('customer_low__lt', models.F('customer_high'))), name='merge_proposal_ordered_pair'),
+            model_name="mergeproposal",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("customer_low__lt", models.F("customer_high"))),
+                name="merge_proposal_ordered_pair",
+            ),
         ),
     ]

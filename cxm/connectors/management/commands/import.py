@@ -27,7 +27,8 @@ class Command(BaseCommand):
         parser.add_argument("--format", choices=["csv", "ndjson"], dest="file_format")
         parser.add_argument("--no-progress", action="store_true", help="No progress bar")
         parser.add_argument(
-            "--restart", action="store_true",
+            "--restart",
+            action="store_true",
             help="Read the file from the start again (stored rows are still not duplicated)",
         )
 
@@ -45,8 +46,12 @@ class Command(BaseCommand):
         # between two statements; the chunk in flight rolls back.
         signal.signal(signal.SIGTERM, signal.default_int_handler)
         bar = tqdm(
-            total=path.stat().st_size, unit="B", unit_scale=True, desc=path.name,
-            disable=options["no_progress"] or None, file=sys.stderr,
+            total=path.stat().st_size,
+            unit="B",
+            unit_scale=True,
+            desc=path.name,
+            disable=options["no_progress"] or None,
+            file=sys.stderr,
         )
         try:
             summary = importer.import_file(

@@ -17,7 +17,9 @@ class Command(BaseCommand):
         create = sub.add_parser("create", help="Print a new token once; only its hash is kept.")
         create.add_argument("--source", required=True, help="Name of the sending system")
         create.add_argument(
-            "--scope", default=TokenScope.INGEST, choices=TokenScope.values,
+            "--scope",
+            default=TokenScope.INGEST,
+            choices=TokenScope.values,
             help="ingest (send interactions), read (read customers) or admin (both)",
         )
         sub.add_parser("list", help="List tokens (prefixes only).")
