@@ -103,3 +103,36 @@ def post_bulk(client: Client, ingest_token: str) -> Callable[..., Any]:
         )
 
     return post
+
+
+def database_url_for_subprocess() -> str:
+    """A DATABASE_URL that points a ``cxm`` subprocess at this test's database."""
+    from django.db import connection
+
+    settings_dict = connection.settings_dict
+    if connection.vendor == "sqlite":
+        return f"sqlite:///{settings_dict['NAME']}"
+    user = settings_dict.get("USER") or "postgres"
+    password = f":{settings_dict['PASSWORD']}" if settings_dict.get("PASSWORD") else ""
+    host = settings_dict.get("HOST") or "127.0.0.1"
+    port = settings_dict.get("PORT") or 5432
+    return f"postgres://{user}{password}@{host}:{port}/{settings_dict['NAME']}"
+
+
+@pytest.fixture
+def subprocess_env(transactional_db: None, tmp_path: Any) -> dict[str, str]:
+    """Environment for a ``cxm`` subprocess that shares this test's database."""
+    import os
+
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PYTEST")}
+    env["DATABASE_URL"] = database_url_for_subprocess()
+    env["CXM_DATA_DIR"] = str(tmp_path / "cxm-data")
+    env["DJANGO_SETTINGS_MODULE"] = "cxm.settings"
+    return env
+
+
+def cxm_executable() -> str:
+    import sys
+    from pathlib import Path
+
+    return str(Path(sys.executable).parent / "cxm")
