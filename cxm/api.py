@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.core.exceptions import RequestDataTooBig
 from django.http import HttpRequest, HttpResponse
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError
@@ -30,6 +31,19 @@ api.add_router("/customers", customers_router)
 def cxm_error(request: HttpRequest, exc: CXMError) -> HttpResponse:
     return api.create_response(
         request, {"code": exc.code, "message": exc.message}, status=exc.status
+    )
+
+
+@api.exception_handler(RequestDataTooBig)
+def too_big(request: HttpRequest, exc: RequestDataTooBig) -> HttpResponse:
+    return api.create_response(
+        request,
+        {
+            "code": "too_large",
+            "message": "The request body is larger than this server accepts; send smaller "
+            "batches (or use `cxm import` for large files)",
+        },
+        status=413,
     )
 
 

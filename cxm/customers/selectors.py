@@ -20,6 +20,14 @@ VIEW_PERMISSION = "customers.view_customer"
 CHANGE_PERMISSION = "customers.change_customer"
 
 
+MAX_ID = 2**63 - 1
+
+
+def _valid_id(value: int) -> bool:
+    # An id past the 64-bit range would make PostgreSQL fail the query itself.
+    return 0 < value <= MAX_ID
+
+
 def _require(user: User | None, permission: str) -> None:
     # ``user`` None means a trusted internal caller (an API token already
     # checked for its scope, a management command).
@@ -61,6 +69,8 @@ def customer_get(*, user: User | None, customer_id: int) -> Customer:
     _require(user, VIEW_PERMISSION)
     customer = (
         Customer.objects.select_related("account", "merged_into").filter(pk=customer_id).first()
+        if _valid_id(customer_id)
+        else None
     )
     if customer is None:
         raise NotFound(f"There is no customer {customer_id}")
@@ -92,7 +102,11 @@ def customer_merge_events(*, customer: Customer) -> QuerySet[MergeEvent]:
 
 def merge_event_get(*, user: User | None, event_id: int) -> MergeEvent:
     _require(user, CHANGE_PERMISSION)
-    event = MergeEvent.objects.select_related("survivor", "merged").filter(pk=event_id).first()
+    event = (
+        MergeEvent.objects.select_related("survivor", "merged").filter(pk=event_id).first()
+        if _valid_id(event_id)
+        else None
+    )
     if event is None:
         raise NotFound(f"There is no merge {event_id}")
     return event
@@ -119,6 +133,8 @@ def merge_proposal_get(*, user: User | None, proposal_id: int) -> MergeProposal:
         MergeProposal.objects.select_related("customer_low", "customer_high")
         .filter(pk=proposal_id)
         .first()
+        if _valid_id(proposal_id)
+        else None
     )
     if proposal is None:
         raise NotFound(f"There is no merge proposal {proposal_id}")
