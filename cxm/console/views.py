@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
 from functools import wraps
 from typing import Any
 
@@ -12,10 +14,12 @@ from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_POST
 
 from cxm.customers import selectors, services
 from cxm.customers.enums import MergeAction
+from cxm.customers.selectors import ChannelCount
 from cxm.errors import CXMError, NotFound, PermissionDenied
 from cxm.interactions import selectors as interaction_selectors
 from cxm.interactions.enums import Channel
@@ -49,7 +53,9 @@ def home(request: HttpRequest) -> HttpResponse:
 @console_view
 def customer_search(request: HttpRequest) -> HttpResponse:
     query = request.GET.get("q", "")[:200]
-    customers = selectors.customer_search(user=request.user, query=query, limit=50)
+    customers = selectors.customer_search(
+        user=request.user, query=query, limit=50, with_identities=True
+    )
     return render(
         request,
         "console/customer_search.html",
@@ -68,8 +74,8 @@ def customer_detail(request: HttpRequest, customer_id: int) -> HttpResponse:
     if customer.merged_into_id is not None:
         messages.info(
             request,
-            f"{customer} was merged into customer {customer.merged_into_id}; "
-            "showing the merged profile.",
+            f"{customer} (#{customer.pk}) was merged into {customer.merged_into} "
+            f"(#{customer.merged_into_id}); showing the merged profile.",
         )
         return redirect("console:customer-detail", customer_id=customer.merged_into_id)
     channel = request.GET.get("channel") or None
@@ -88,14 +94,49 @@ def customer_detail(request: HttpRequest, customer_id: int) -> HttpResponse:
         {
             "customer": customer,
             "identities": selectors.customer_identities(customer=customer),
-            "channel_counts": channel_counts,
-            "total": sum(c.count for c in channel_counts),
-            "channels": Channel,
+            "contact": _contact_summary(channel_counts, selected=channel),
             "channel": channel,
+            "cursor": cursor,
             "page": page,
             "merge_events": selectors.customer_merge_events(customer=customer),
             "MERGE": MergeAction.MERGE,
         },
+    )
+
+
+@dataclass(frozen=True)
+class ChannelFilter:
+    value: str
+    label: str
+    count: int
+    last_at: datetime | None
+
+
+@dataclass(frozen=True)
+class ContactSummary:
+    total: int
+    first_at: datetime | None
+    last_at: datetime | None
+    channels: list[ChannelFilter]
+
+
+def _contact_summary(counts: list[ChannelCount], *, selected: str | None) -> ContactSummary:
+    """The channels the customer used, in the usual channel order, and the selected one."""
+    by_channel = {c.channel: c for c in counts}
+    channels = []
+    for value, label in Channel.choices:
+        found = by_channel.get(value)
+        if found is not None:
+            channels.append(ChannelFilter(value, label, found.count, found.last_at))
+        elif value == selected:
+            channels.append(ChannelFilter(value, label, 0, None))
+    firsts = [c.first_at for c in counts if c.first_at]
+    lasts = [c.last_at for c in counts if c.last_at]
+    return ContactSummary(
+        total=sum(c.count for c in counts),
+        first_at=min(firsts, default=None),
+        last_at=max(lasts, default=None),
+        channels=channels,
     )
 
 
@@ -113,7 +154,11 @@ def merge_proposals(request: HttpRequest) -> HttpResponse:
 
 def _back(request: HttpRequest, fallback: str) -> HttpResponseRedirect:
     target = request.POST.get("next", "")
-    if target.startswith("/") and not target.startswith("//"):
+    # Django's own check, not a prefix test: browsers read "/\evil.example" as
+    # "//evil.example", another site.
+    if target.startswith("/") and url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
         return HttpResponseRedirect(target)
     return HttpResponseRedirect(fallback)
 

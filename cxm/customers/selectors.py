@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
 from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
 from django.contrib.auth.models import User as UserModel
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, Max, Min, Prefetch, Q, QuerySet, prefetch_related_objects
 
 from cxm.customers.enums import MergeProposalStatus
 from cxm.customers.identifiers import search_keys
@@ -39,10 +40,25 @@ def _require(user: User | None, permission: str) -> None:
         raise PermissionDenied("Your role does not allow this")
 
 
-def customer_search(*, user: User | None, query: str, limit: int = 50) -> list[Customer]:
-    """Customers matching any identifier exactly, or whose name contains the query."""
+def customer_search(
+    *, user: User | None, query: str, limit: int = 50, with_identities: bool = False
+) -> list[Customer]:
+    """Customers matching any identifier exactly, or whose name contains the query.
+
+    ``with_identities`` fetches every result's identities in one more query, so
+    that a list can tell two people of the same name apart.
+    """
     _require(user, VIEW_PERMISSION)
-    query = query.strip()
+    found = _customer_search(query=query.strip(), limit=limit)
+    if with_identities:
+        prefetch_related_objects(
+            found,
+            Prefetch("identities", queryset=Identity.objects.order_by("kind", "value_normalized")),
+        )
+    return found
+
+
+def _customer_search(*, query: str, limit: int) -> list[Customer]:
     base = Customer.objects.filter(merged_into__isnull=True).select_related("account")
     if not query:
         return list(base.order_by("-updated_at", "-id")[:limit])
@@ -85,11 +101,18 @@ def customer_identities(*, customer: Customer) -> QuerySet[Identity]:
 class ChannelCount:
     channel: str
     count: int
+    first_at: datetime | None = None
+    last_at: datetime | None = None
 
 
 def customer_channel_counts(*, customer: Customer) -> list[ChannelCount]:
-    rows = customer.interactions.values("channel").annotate(n=Count("id")).order_by("-n", "channel")
-    return [ChannelCount(r["channel"], r["n"]) for r in rows]
+    """How often, since when and until when the customer was in touch on each channel."""
+    rows = (
+        customer.interactions.values("channel")
+        .annotate(n=Count("id"), first_at=Min("occurred_at"), last_at=Max("occurred_at"))
+        .order_by("-n", "channel")
+    )
+    return [ChannelCount(r["channel"], r["n"], r["first_at"], r["last_at"]) for r in rows]
 
 
 def customer_merge_events(*, customer: Customer) -> QuerySet[MergeEvent]:

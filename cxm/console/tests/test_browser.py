@@ -1,0 +1,180 @@
+"""The console in a real Chromium, against a live server, as a support agent uses it."""
+
+from __future__ import annotations
+
+import os
+import re
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from django.contrib.auth.models import User
+from playwright.sync_api import Browser, Page, Response, expect, sync_playwright
+from pytest_django.live_server_helper import LiveServer
+
+from cxm.console.tests.conftest import ANN_TIMELINE
+from cxm.customers.models import Customer, MergeProposal
+
+pytestmark = pytest.mark.browser
+
+CHROMIUM = os.environ.get("CXM_CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+# Left behind for a person to look at: /tmp/cxm-360.png on Linux.
+SCREENSHOT = Path(tempfile.gettempdir()) / "cxm-360.png"
+ASYNC_UNSAFE = "DJANGO_ALLOW_ASYNC_UNSAFE"
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    """One Chromium for the module.
+
+    Playwright's sync API keeps an event loop running in the test thread, and
+    Django refuses ORM calls from a thread with a running loop unless told
+    otherwise. Module scope, not session scope, so that the loop and the
+    permission end with this module instead of leaking into later tests.
+    """
+    if not Path(CHROMIUM).exists():
+        pytest.fail(f"Chromium not found at {CHROMIUM}; install it or set CXM_CHROMIUM")
+    previous = os.environ.get(ASYNC_UNSAFE)
+    os.environ[ASYNC_UNSAFE] = "true"
+    try:
+        with sync_playwright() as playwright:
+            chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+            yield chromium
+            chromium.close()
+    finally:
+        if previous is None:
+            os.environ.pop(ASYNC_UNSAFE, None)
+        else:
+            os.environ[ASYNC_UNSAFE] = previous
+
+
+@pytest.fixture
+def page(browser: Browser) -> Iterator[Page]:
+    """A fresh browser session that fails the test on any error response or script error."""
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    context.set_default_timeout(15_000)
+    page = context.new_page()
+    problems: list[str] = []
+
+    def on_response(response: Response) -> None:
+        if response.status >= 400:
+            problems.append(f"{response.status} {response.url}")
+
+    page.on("response", on_response)
+    page.on("pageerror", lambda error: problems.append(f"script error: {error}"))
+    page.on(
+        "console",
+        lambda message: (
+            problems.append(f"console: {message.text}") if message.type == "error" else None
+        ),
+    )
+    yield page
+    context.close()
+    assert problems == []
+
+
+def sign_in(page: Page, base_url: str, next_path: str) -> None:
+    page.goto(base_url + next_path)
+    expect(page).to_have_url(re.compile(r"/login/\?next="))
+    expect(page.get_by_role("heading", name="Sign in to CXM")).to_be_visible()
+    page.get_by_label("Username").fill("agent")
+    page.get_by_label("Password").fill("a-long-test-passphrase")
+    page.get_by_role("button", name="Sign in").click()
+    expect(page).to_have_url(base_url + next_path)
+
+
+def timeline_channels(page: Page) -> list[str | None]:
+    items = page.locator("#timeline li.item")
+    return [items.nth(n).get_attribute("data-channel") for n in range(items.count())]
+
+
+def test_agent_finds_a_customer_and_reads_every_channel_in_one_timeline(
+    live_server: LiveServer, page: Page, agent: User, ann: Customer
+) -> None:
+    base = live_server.url
+    sign_in(page, base, "/customers/")
+
+    # The phone number as the customer says it on the phone, not as CXM stores it.
+    page.get_by_role("searchbox", name="Search customers").fill("020 7946 0958")
+    page.get_by_role("button", name="Search").click()
+    results = page.locator("#results tbody tr")
+    expect(results).to_have_count(1)
+    expect(results.first).to_contain_text("ann.lee@example.org")
+    results.first.get_by_role("link", name="Ann Lee").click()
+
+    expect(page).to_have_url(f"{base}/customers/{ann.pk}/")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Ann Lee")
+    expect(page.locator("#identities tbody tr")).to_have_count(5)
+    items = page.locator("#timeline li.item")
+    expect(items).to_have_count(len(ANN_TIMELINE))
+    assert [
+        items.nth(n).get_attribute("data-external-id") for n in range(items.count())
+    ] == ANN_TIMELINE
+    assert timeline_channels(page) == ["chat", "email", "social", "phone", "sms", "email", "other"]
+    sms = page.locator('#timeline li[data-external-id="SM-5501"]')
+    expect(sms).to_contain_text("From customer")
+    expect(sms).to_contain_text("Phone +442079460958")
+    expect(sms).to_contain_text("via twilio")
+    # The stylesheet is served and applied (the top bar is dark).
+    background = page.locator("header.top").evaluate("e => getComputedStyle(e).backgroundColor")
+    assert background == "rgb(16, 24, 40)"
+    page.screenshot(path=str(SCREENSHOT), full_page=True)
+
+    channel_filter = page.get_by_role("navigation", name="Channel filter")
+    channel_filter.get_by_role("link", name="SMS").click()
+    expect(page).to_have_url(f"{base}/customers/{ann.pk}/?channel=sms")
+    expect(items).to_have_count(1)
+    assert timeline_channels(page) == ["sms"]
+    expect(channel_filter.locator("a.active")).to_have_text("SMS 1")
+
+    channel_filter.get_by_role("link", name="Email").click()
+    expect(items).to_have_count(2)
+    assert timeline_channels(page) == ["email", "email"]
+
+    channel_filter.get_by_role("link", name="All channels").click()
+    expect(items).to_have_count(len(ANN_TIMELINE))
+
+
+def test_agent_reviews_a_merge_proposal_then_undoes_it(
+    live_server: LiveServer, page: Page, agent: User, proposal: MergeProposal
+) -> None:
+    base = live_server.url
+    bob, robert = proposal.customer_low, proposal.customer_high
+    sign_in(page, base, "/merge-proposals/")
+
+    card = page.locator(f"#proposal-{proposal.pk}")
+    expect(card).to_contain_text("Bob Stone")
+    expect(card).to_contain_text("Robert Stone")
+    expect(card).to_contain_text("email bob@example.com, phone +447911123456")
+    card.get_by_label("Note on your decision").fill("Same person, confirmed on the phone")
+    card.get_by_role("button", name="Merge").click()
+
+    expect(page.locator(".messages")).to_have_text(
+        f"Merged customer {robert.pk} into customer {bob.pk}."
+    )
+    expect(page.locator("article.proposal")).to_have_count(0)
+
+    page.goto(f"{base}/customers/{robert.pk}/")
+    expect(page).to_have_url(f"{base}/customers/{bob.pk}/")
+    expect(page.locator(".messages")).to_contain_text("Robert Stone (#")
+    assert timeline_channels(page) == ["chat", "sms", "email"]
+    history = page.locator("#merge-history")
+    expect(history).to_contain_text("Same person, confirmed on the phone")
+
+    history.get_by_label("Reason for un-merge").fill("Father and son")
+    history.get_by_role("button", name="Un-merge").click()
+    expect(page.locator(".messages")).to_have_text(
+        f"Un-merged: customer {robert.pk} has its own profile again."
+    )
+    assert timeline_channels(page) == ["chat", "email"]
+    expect(history).to_contain_text("Undone.")

@@ -1,0 +1,754 @@
+"""The console pages, through Django's test client."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import pytest
+from django.contrib.auth.models import User
+from django.test import Client
+
+from cxm.console.tests.conftest import ANN_TIMELINE, Ingest
+from cxm.customers.enums import MergeAction, MergeProposalStatus
+from cxm.customers.models import Customer, MergeEvent, MergeProposal
+from cxm.interactions.models import Interaction
+
+pytestmark = pytest.mark.django_db
+
+PASSWORD = "a-long-test-passphrase"
+
+
+def timeline_ids(response: Any) -> list[str]:
+    """The external ids of the timeline, in the order the page shows them."""
+    html = response.content.decode()
+    timeline = html[html.index('id="timeline"') :]
+    return re.findall(r'data-external-id="([^"]+)"', timeline)
+
+
+def text_of(response: Any) -> str:
+    """The page's text without tags, whitespace squashed, as a reader sees it."""
+    text = re.sub(r"<[^>]+>", " ", response.content.decode())
+    return re.sub(r"\s+", " ", text)
+
+
+def messages_of(response: Any) -> list[str]:
+    return [str(m) for m in response.context["messages"]]
+
+
+def customer_of(external_id: str) -> Customer:
+    return Interaction.objects.select_related("customer").get(external_id=external_id).customer
+
+
+# --------------------------------------------------------------------------
+# Sign-in and permissions
+# --------------------------------------------------------------------------
+
+GET_PAGES = ["/", "/customers/", "/customers/?q=lee", "/customers/1/", "/merge-proposals/"]
+POST_ACTIONS = ["/merge-proposals/1/accept/", "/merge-proposals/1/reject/", "/merges/1/undo/"]
+
+
+@pytest.mark.parametrize("url", GET_PAGES + POST_ACTIONS)
+def test_anonymous_visitor_is_sent_to_the_login_page(client: Client, url: str) -> None:
+    response = client.post(url) if url in POST_ACTIONS else client.get(url)
+
+    assert response.status_code == 302
+    assert response["Location"].startswith("/login/?next=")
+
+
+def test_login_page_signs_in_and_returns_to_the_page_asked_for(
+    client: Client, agent: User, ann: Customer
+) -> None:
+    target = f"/customers/{ann.pk}/"
+    page = client.get(f"/login/?next={target}")
+    assert page.status_code == 200
+    assert b"Sign in to CXM" in page.content
+
+    response = client.post("/login/", {"username": "agent", "password": PASSWORD, "next": target})
+
+    assert response.status_code == 302
+    assert response["Location"] == target
+    assert client.get(target).status_code == 200
+
+
+def test_login_page_says_when_the_password_is_wrong(client: Client, agent: User) -> None:
+    response = client.post("/login/", {"username": "agent", "password": "not it"})
+
+    assert response.status_code == 200
+    assert b"That username and password do not match" in response.content
+    assert client.get("/customers/").status_code == 302
+
+
+def test_signed_in_home_goes_to_customer_search(agent_client: Client) -> None:
+    response = agent_client.get("/")
+
+    assert response.status_code == 302
+    assert response["Location"] == "/customers/"
+
+
+@pytest.mark.parametrize("url", ["/customers/", "/customers/?q=lee", "/merge-proposals/"])
+def test_user_without_view_permission_gets_403(stranger_client: Client, url: str) -> None:
+    response = stranger_client.get(url)
+
+    assert response.status_code == 403
+    assert b"Your role does not allow this" in response.content
+
+
+def test_user_without_view_permission_gets_403_on_a_customer(
+    stranger_client: Client, ann: Customer
+) -> None:
+    response = stranger_client.get(f"/customers/{ann.pk}/")
+
+    assert response.status_code == 403
+    assert b"Ann Lee" not in response.content
+
+
+def test_viewer_may_not_decide_proposals(viewer_client: Client, proposal: MergeProposal) -> None:
+    page = viewer_client.get("/merge-proposals/")
+    assert page.status_code == 200
+    assert b"Your role can see this proposal but not decide it" in page.content
+    assert b"Keep apart" not in page.content
+
+    for action in ("accept", "reject"):
+        response = viewer_client.post(f"/merge-proposals/{proposal.pk}/{action}/")
+        assert response.status_code == 403
+
+    proposal.refresh_from_db()
+    assert proposal.status == MergeProposalStatus.PENDING
+    assert MergeEvent.objects.count() == 0
+
+
+def test_viewer_may_not_unmerge(
+    agent_client: Client, viewer_client: Client, proposal: MergeProposal
+) -> None:
+    agent_client.post(f"/merge-proposals/{proposal.pk}/accept/", follow=True)
+    event = MergeEvent.objects.get()
+
+    page = viewer_client.get(f"/customers/{event.survivor_id}/")
+    assert b"Un-merge" not in page.content
+    response = viewer_client.post(f"/merges/{event.pk}/undo/", {"reason": "different people"})
+
+    assert response.status_code == 403
+    event.refresh_from_db()
+    assert event.undone_by_id is None
+
+
+@pytest.mark.parametrize("url", POST_ACTIONS)
+def test_get_on_an_action_is_405(agent_client: Client, url: str) -> None:
+    assert agent_client.get(url).status_code == 405
+
+
+@pytest.mark.parametrize("url", ["/customers/", "/customers/1/", "/merge-proposals/"])
+def test_post_on_a_page_is_405(agent_client: Client, url: str) -> None:
+    assert agent_client.post(url).status_code == 405
+
+
+@pytest.mark.parametrize(
+    ("method", "url", "message"),
+    [
+        ("get", "/customers/999999/", b"There is no customer 999999"),
+        ("get", f"/customers/{2**70}/", b"There is no customer"),
+        ("post", "/merge-proposals/999999/accept/", b"There is no merge proposal 999999"),
+        ("post", "/merge-proposals/999999/reject/", b"There is no merge proposal 999999"),
+        ("post", "/merges/999999/undo/", b"There is no merge 999999"),
+    ],
+)
+def test_unknown_ids_are_404(agent_client: Client, method: str, url: str, message: bytes) -> None:
+    response = getattr(agent_client, method)(url)
+
+    assert response.status_code == 404
+    assert message in response.content
+
+
+def test_unknown_address_is_a_plain_404(agent_client: Client) -> None:
+    response = agent_client.get("/no-such-page/")
+
+    assert response.status_code == 404
+    assert b"There is nothing at this address." in response.content
+
+
+# --------------------------------------------------------------------------
+# Customer search
+# --------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "ann.lee@example.org",
+        "  ANN.Lee@Example.ORG ",
+        "020 7946 0958",
+        "+44 20 7946 0958",
+        "+442079460958",
+        "0044 20 7946 0958",
+        "C-1042",
+        "@annlee",
+        "AnnLee",
+        "https://twitter.com/annlee",
+        "v-889",
+        "Ann Lee",
+        "lee",
+        "ann",
+    ],
+)
+def test_search_finds_the_customer_by_any_identifier_or_part_of_the_name(
+    agent_client: Client, ann: Customer, proposal: MergeProposal, query: str
+) -> None:
+    response = agent_client.get("/customers/", {"q": query})
+
+    assert response.status_code == 200
+    assert [c.pk for c in response.context["customers"]] == [ann.pk]
+    assert f'href="/customers/{ann.pk}/"'.encode() in response.content
+
+
+def test_search_by_name_lists_namesakes_with_their_identifiers(
+    agent_client: Client, ann: Customer, proposal: MergeProposal
+) -> None:
+    response = agent_client.get("/customers/", {"q": "stone"})
+
+    assert [c.display_name for c in response.context["customers"]] == [
+        "Bob Stone",
+        "Robert Stone",
+    ]
+    html = response.content.decode()
+    assert "2 customers matching “stone”" in html
+    assert "bob@example.com" in html
+    assert "+447911123456" in html
+
+
+def test_search_without_a_match_says_how_to_search(agent_client: Client, ann: Customer) -> None:
+    response = agent_client.get("/customers/", {"q": "nobody@example.org"})
+
+    assert response.status_code == 200
+    assert list(response.context["customers"]) == []
+    assert b"No customer matches" in response.content
+
+
+def test_search_without_a_query_lists_recent_customers_and_pending_proposals(
+    agent_client: Client, ann: Customer, proposal: MergeProposal
+) -> None:
+    response = agent_client.get("/customers/")
+
+    names = {c.display_name for c in response.context["customers"]}
+    assert names == {"Ann Lee", "Bob Stone", "Robert Stone"}
+    assert b"Recently updated customers" in response.content
+    assert b"1 merge proposal</a> waiting for review" in response.content
+
+
+def test_search_escapes_the_query(agent_client: Client, ann: Customer) -> None:
+    response = agent_client.get("/customers/", {"q": "<script>alert(1)</script>"})
+
+    assert b"<script>alert(1)</script>" not in response.content
+    assert b"&lt;script&gt;" in response.content
+
+
+def test_search_query_count_does_not_grow_with_results(
+    agent_client: Client,
+    ingest: Ingest,
+    ann: Customer,
+    django_assert_num_queries: Any,
+) -> None:
+    # session, user, user and group permissions, pending proposals, identities
+    # matching the query, customers by identifier, customers by name, and the
+    # identities of every result.
+    with django_assert_num_queries(9):
+        by_phone = agent_client.get("/customers/", {"q": "020 7946 0958"})
+    assert len(by_phone.context["customers"]) == 1
+    # No identity matches "lee", so there are no customers to fetch by identifier.
+    with django_assert_num_queries(8):
+        few = agent_client.get("/customers/", {"q": "lee"})
+    assert len(few.context["customers"]) == 1
+
+    ingest(
+        *[
+            {
+                "external_id": f"lee-{n}",
+                "customer": {
+                    "email": f"lee{n}@example.org",
+                    "phone": f"+4420794610{n:02d}",
+                    "name": f"Lee {n}",
+                },
+            }
+            for n in range(20)
+        ]
+    )
+    with django_assert_num_queries(8):
+        many = agent_client.get("/customers/", {"q": "lee"})
+    assert len(many.context["customers"]) == 21
+    assert all(len(c.identities.all()) >= 2 for c in many.context["customers"])
+
+
+# --------------------------------------------------------------------------
+# Customer 360
+# --------------------------------------------------------------------------
+
+
+def test_customer_page_shows_identities_with_their_sources(
+    agent_client: Client, ann: Customer
+) -> None:
+    response = agent_client.get(f"/customers/{ann.pk}/")
+
+    assert response.status_code == 200
+    assert [
+        (i.kind, i.value_normalized, i.value_raw, i.source.name)
+        for i in response.context["identities"]
+    ] == [
+        ("chat_visitor", "v-889", "v-889", "webchat"),
+        ("crm_id", "C-1042", "C-1042", "crm"),
+        ("email", "ann.lee@example.org", "ann.lee@example.org", "crm"),
+        ("phone", "+442079460958", "+44 20 7946 0958", "crm"),
+        ("twitter", "annlee", "@annlee", "crm"),
+    ]
+    html = response.content.decode()
+    assert '<td class="nowrap">Chat visitor</td><td><code>v-889</code></td><td>webchat</td>' in html
+    assert (
+        '<td class="nowrap">Phone</td><td><code>+442079460958</code> '
+        '<span class="raw">as “+44 20 7946 0958”</span></td><td>crm</td>'
+    ) in html
+
+
+def test_customer_page_shows_every_channel_in_one_timeline_newest_first(
+    agent_client: Client, ann: Customer
+) -> None:
+    response = agent_client.get(f"/customers/{ann.pk}/")
+
+    items = response.context["page"].items
+    assert [i.external_id for i in items] == ANN_TIMELINE
+    assert [i.channel for i in items] == [
+        "chat",
+        "email",
+        "social",
+        "phone",
+        "sms",
+        "email",
+        "other",
+    ]
+    assert timeline_ids(response) == ANN_TIMELINE
+    assert response.context["page"].next_cursor is None
+    html = response.content.decode()
+    assert "7 interactions · first contact 2026-10-01 · last contact 2026-11-05 14:00" in html
+    assert "Newest first · times in UTC" in html
+
+
+def test_each_interaction_shows_the_identity_it_came_through(
+    agent_client: Client, ann: Customer
+) -> None:
+    response = agent_client.get(f"/customers/{ann.pk}/")
+
+    came_through = {
+        i.external_id: (i.identity.kind, i.identity.value_normalized)
+        for i in response.context["page"].items
+    }
+    assert came_through == {
+        "chat-311": ("email", "ann.lee@example.org"),
+        "48214": ("email", "ann.lee@example.org"),
+        "tw-9001": ("twitter", "annlee"),
+        "CALL-77": ("phone", "+442079460958"),
+        "SM-5501": ("phone", "+442079460958"),
+        "48213": ("email", "ann.lee@example.org"),
+        "C-1042": ("crm_id", "C-1042"),
+    }
+    html = response.content.decode()
+    sms = html[html.index('data-external-id="SM-5501"') :]
+    sms = sms[: sms.index("</li>")]
+    assert "From customer" in sms
+    assert "Phone <code>+442079460958</code>" in sms
+    assert "via twilio" in sms
+    assert "Still dropping tonight, any news?" in sms
+    call = html[html.index('data-external-id="CALL-77"') :]
+    assert "To customer" in call[: call.index("</li>")]
+
+
+def test_channel_summary_counts_each_channel(agent_client: Client, ann: Customer) -> None:
+    response = agent_client.get(f"/customers/{ann.pk}/")
+
+    contact = response.context["contact"]
+    assert contact.total == 7
+    assert [(c.value, c.label, c.count) for c in contact.channels] == [
+        ("phone", "Phone", 1),
+        ("sms", "SMS", 1),
+        ("email", "Email", 2),
+        ("chat", "Chat", 1),
+        ("social", "Social", 1),
+        ("other", "Other", 1),
+    ]
+    assert b'<a href="?channel=sms" class="">SMS <span class="count">1</span></a>' in (
+        response.content
+    )
+
+
+def test_channel_filter_shows_one_channel(agent_client: Client, ann: Customer) -> None:
+    response = agent_client.get(f"/customers/{ann.pk}/", {"channel": "email"})
+
+    assert timeline_ids(response) == ["48214", "48213"]
+    assert (
+        b'<a href="?channel=email" class="active" aria-current="page">Email '
+        b'<span class="count">2</span></a>'
+    ) in response.content
+    assert b'<a href="?" class="">All channels' in response.content
+
+
+def test_channel_filter_on_an_unused_channel_says_so(agent_client: Client, ann: Customer) -> None:
+    response = agent_client.get(f"/customers/{ann.pk}/", {"channel": "web"})
+
+    assert timeline_ids(response) == []
+    assert b"No interactions on this channel." in response.content
+    assert b'class="active" aria-current="page">Web <span class="count">0</span>' in (
+        response.content
+    )
+
+
+def test_unknown_channel_returns_to_the_whole_timeline_with_a_message(
+    agent_client: Client, ann: Customer
+) -> None:
+    response = agent_client.get(f"/customers/{ann.pk}/", {"channel": "fax"}, follow=True)
+
+    assert response.redirect_chain == [(f"/customers/{ann.pk}/", 302)]
+    assert messages_of(response)[0].startswith("unknown channel 'fax'; expected one of phone,")
+    assert timeline_ids(response) == ANN_TIMELINE
+
+
+def long_history(ingest: Ingest, *, emails: int, sms: int) -> Customer:
+    """One customer with ``emails`` emails and ``sms`` text messages, a minute apart."""
+    lines = [
+        {
+            "external_id": f"e-{n:03d}",
+            "channel": "email",
+            "occurred_at": f"2026-09-01T{n // 60:02d}:{n % 60:02d}:00+00:00",
+            "customer": {"email": "many@example.org", "phone": "+44 20 7946 0001"},
+        }
+        for n in range(emails)
+    ] + [
+        {
+            "source": "twilio",
+            "external_id": f"s-{n:03d}",
+            "channel": "sms",
+            "occurred_at": f"2026-09-02T00:{n:02d}:00+00:00",
+            "customer": {"phone": "+44 20 7946 0001"},
+        }
+        for n in range(sms)
+    ]
+    ingest(*lines)
+    return Customer.objects.get(identities__value_normalized="many@example.org")
+
+
+def test_older_interactions_page_on_with_the_cursor(agent_client: Client, ingest: Ingest) -> None:
+    customer = long_history(ingest, emails=52, sms=3)
+    url = f"/customers/{customer.pk}/"
+
+    first = agent_client.get(url)
+    newest = ["s-002", "s-001", "s-000"] + [f"e-{n:03d}" for n in range(51, -1, -1)]
+    assert timeline_ids(first) == newest[:50]
+    cursor = first.context["page"].next_cursor
+    assert cursor
+    assert f'href="?cursor={cursor}" rel="next">Older interactions</a>'.encode() in first.content
+    assert b"Newest interactions" not in first.content
+
+    second = agent_client.get(url, {"cursor": cursor})
+    assert timeline_ids(second) == newest[50:]
+    assert second.context["page"].next_cursor is None
+    assert b"Older interactions" not in second.content
+    assert b'<a href="?">Newest interactions</a>' in second.content
+
+
+def test_paging_keeps_the_channel_filter(agent_client: Client, ingest: Ingest) -> None:
+    customer = long_history(ingest, emails=53, sms=3)
+    url = f"/customers/{customer.pk}/"
+
+    first = agent_client.get(url, {"channel": "email"})
+    assert timeline_ids(first) == [f"e-{n:03d}" for n in range(52, 2, -1)]
+    cursor = first.context["page"].next_cursor
+    assert f'href="?channel=email&amp;cursor={cursor}"'.encode() in first.content
+
+    second = agent_client.get(url, {"channel": "email", "cursor": cursor})
+    assert timeline_ids(second) == ["e-002", "e-001", "e-000"]
+    assert b'<a href="?channel=email">Newest interactions</a>' in second.content
+
+
+def test_a_cursor_cxm_did_not_give_out_returns_to_the_start(
+    agent_client: Client, ann: Customer
+) -> None:
+    response = agent_client.get(f"/customers/{ann.pk}/", {"cursor": "not-a-cursor"}, follow=True)
+
+    assert response.redirect_chain == [(f"/customers/{ann.pk}/", 302)]
+    assert messages_of(response) == ["This cursor is not one CXM gave out; start again without it"]
+    assert timeline_ids(response) == ANN_TIMELINE
+
+
+def test_long_messages_fold_and_attributes_show(agent_client: Client, ingest: Ingest) -> None:
+    body = "The router restarts. " * 40
+    ingest(
+        {
+            "external_id": "long-1",
+            "body": body,
+            "attributes": {"plan": "fibre-500", "items": ["router", "filter"], "empty": ""},
+        }
+    )
+    customer = customer_of("long-1")
+
+    html = agent_client.get(f"/customers/{customer.pk}/").content.decode()
+
+    assert f"Show the whole message ({len(body)} characters)" in html
+    assert body.strip() in html
+    assert "<dt>items</dt><dd>[&quot;router&quot;, &quot;filter&quot;]</dd>" in html
+    assert "<dt>plan</dt><dd>fibre-500</dd>" in html
+    assert "<dt>empty</dt>" not in html
+
+
+def test_customer_page_escapes_what_customers_write(agent_client: Client, ingest: Ingest) -> None:
+    ingest(
+        {
+            "external_id": "xss-1",
+            "subject": "<img src=x onerror=alert(1)>",
+            "body": "<script>alert(2)</script>",
+            "customer": {"email": "mallory@example.org", "name": "<b>Mallory</b>"},
+        }
+    )
+    customer = customer_of("xss-1")
+
+    html = agent_client.get(f"/customers/{customer.pk}/").content.decode()
+
+    assert "<img src=x" not in html
+    assert "<script>alert(2)" not in html
+    assert "<b>Mallory</b>" not in html
+    assert "&lt;b&gt;Mallory&lt;/b&gt;" in html
+
+
+def test_customer_page_query_count_does_not_grow_with_the_timeline(
+    agent_client: Client,
+    ingest: Ingest,
+    ann: Customer,
+    django_assert_num_queries: Any,
+) -> None:
+    # session, user, user and group permissions, customer, timeline page,
+    # channel counts, identities, merge history.
+    with django_assert_num_queries(9):
+        small = agent_client.get(f"/customers/{ann.pk}/")
+    assert len(small.context["page"].items) == 7
+
+    customer = long_history(ingest, emails=60, sms=5)
+    with django_assert_num_queries(9):
+        large = agent_client.get(f"/customers/{customer.pk}/")
+    assert len(large.context["page"].items) == 50
+
+
+def test_merge_proposals_query_count_does_not_grow_with_proposals(
+    agent_client: Client,
+    ingest: Ingest,
+    proposal: MergeProposal,
+    django_assert_num_queries: Any,
+) -> None:
+    # session, user, user and group permissions, proposals with both customers.
+    with django_assert_num_queries(5):
+        agent_client.get("/merge-proposals/")
+
+    for n in range(5):
+        ingest(
+            {"external_id": f"p{n}-a", "customer": {"email": f"p{n}@example.org"}},
+            {"external_id": f"p{n}-b", "customer": {"crm_id": f"P-{n}"}},
+        )
+        ingest(
+            {
+                "external_id": f"p{n}-c",
+                "customer": {"email": f"p{n}@example.org", "crm_id": f"P-{n}"},
+            },
+        )
+    with django_assert_num_queries(5):
+        response = agent_client.get("/merge-proposals/")
+    assert len(response.context["proposals"]) == 6
+
+
+# --------------------------------------------------------------------------
+# Merge proposals, merge and un-merge
+# --------------------------------------------------------------------------
+
+
+def test_proposal_page_shows_the_pair_and_why(
+    agent_client: Client, proposal: MergeProposal
+) -> None:
+    response = agent_client.get("/merge-proposals/")
+
+    assert [p.pk for p in response.context["proposals"]] == [proposal.pk]
+    html = response.content.decode()
+    assert f'<a href="/customers/{proposal.customer_low_id}/">Bob Stone</a>' in html
+    assert f'<a href="/customers/{proposal.customer_high_id}/">Robert Stone</a>' in html
+    assert (
+        "One interaction carried identifiers of both customers: "
+        "email bob@example.com, phone +447911123456"
+    ) in html
+    assert "Seen in a chat interaction on 2026-10-07 10:00: “Refund and invoice”." in html
+    assert ">Merge</button>" in html
+    assert ">Keep apart</button>" in html
+
+
+def test_accepting_a_proposal_merges_the_pair(
+    agent_client: Client, proposal: MergeProposal
+) -> None:
+    bob, robert = proposal.customer_low, proposal.customer_high
+
+    response = agent_client.post(
+        f"/merge-proposals/{proposal.pk}/accept/", {"note": "Same address"}, follow=True
+    )
+
+    assert response.redirect_chain == [("/merge-proposals/", 302)]
+    assert messages_of(response) == [f"Merged customer {robert.pk} into customer {bob.pk}."]
+    assert list(response.context["proposals"]) == []
+    proposal.refresh_from_db()
+    assert proposal.status == MergeProposalStatus.ACCEPTED
+    assert proposal.decision_note == "Same address"
+    event = MergeEvent.objects.get()
+    assert (event.action, event.survivor_id, event.merged_id, event.actor_label) == (
+        MergeAction.MERGE,
+        bob.pk,
+        robert.pk,
+        "agent",
+    )
+
+    page = agent_client.get(f"/customers/{bob.pk}/")
+    assert timeline_ids(page) == ["B-3", "B-2", "B-1"]
+    assert [c.value for c in page.context["contact"].channels] == ["sms", "email", "chat"]
+    text = text_of(page)
+    assert f"agent merged Robert Stone #{robert.pk} into Bob Stone #{bob.pk} Same address" in text
+    assert f'action="/merges/{event.pk}/undo/"' in page.content.decode()
+
+
+def test_accepted_proposals_are_listed_with_the_decision(
+    agent_client: Client, proposal: MergeProposal
+) -> None:
+    agent_client.post(f"/merge-proposals/{proposal.pk}/accept/", {"note": "Same address"})
+
+    response = agent_client.get("/merge-proposals/", {"status": "accepted"})
+
+    html = response.content.decode()
+    assert [p.pk for p in response.context["proposals"]] == [proposal.pk]
+    assert " by agent: Same address" in html
+    assert ">Merge</button>" not in html
+
+
+def test_a_merged_customer_address_leads_to_the_survivor(
+    agent_client: Client, proposal: MergeProposal
+) -> None:
+    bob, robert = proposal.customer_low, proposal.customer_high
+    agent_client.post(f"/merge-proposals/{proposal.pk}/accept/", follow=True)
+
+    response = agent_client.get(f"/customers/{robert.pk}/", follow=True)
+
+    assert response.redirect_chain == [(f"/customers/{bob.pk}/", 302)]
+    assert messages_of(response) == [
+        f"Robert Stone (#{robert.pk}) was merged into Bob Stone (#{bob.pk}); "
+        "showing the merged profile."
+    ]
+    assert response.context["customer"] == bob
+
+
+def test_accepting_twice_says_it_is_already_decided(
+    agent_client: Client, proposal: MergeProposal
+) -> None:
+    agent_client.post(f"/merge-proposals/{proposal.pk}/accept/", follow=True)
+
+    response = agent_client.post(f"/merge-proposals/{proposal.pk}/accept/", follow=True)
+
+    assert messages_of(response) == ["This proposal is already merged"]
+    assert MergeEvent.objects.count() == 1
+
+
+def test_rejecting_a_proposal_keeps_the_pair_apart(
+    agent_client: Client, proposal: MergeProposal
+) -> None:
+    bob, robert = proposal.customer_low, proposal.customer_high
+
+    response = agent_client.post(
+        f"/merge-proposals/{proposal.pk}/reject/", {"note": "Father and son"}, follow=True
+    )
+
+    assert response.redirect_chain == [("/merge-proposals/", 302)]
+    assert messages_of(response) == ["Kept apart; this pair will not be proposed again."]
+    proposal.refresh_from_db()
+    assert proposal.status == MergeProposalStatus.REJECTED
+    assert proposal.decision_note == "Father and son"
+    assert MergeEvent.objects.count() == 0
+    assert timeline_ids(agent_client.get(f"/customers/{bob.pk}/")) == ["B-3", "B-1"]
+    assert timeline_ids(agent_client.get(f"/customers/{robert.pk}/")) == ["B-2"]
+    rejected = agent_client.get("/merge-proposals/", {"status": "rejected"})
+    assert b"by agent: Father and son" in rejected.content
+
+
+def test_a_decision_returns_to_the_page_it_came_from_but_never_off_site(
+    agent_client: Client, ingest: Ingest, proposal: MergeProposal
+) -> None:
+    response = agent_client.post(
+        f"/merge-proposals/{proposal.pk}/reject/", {"next": "/customers/?q=stone"}
+    )
+    assert response["Location"] == "/customers/?q=stone"
+
+    ingest(
+        {"external_id": "n-1", "customer": {"email": "n@example.org"}},
+        {"external_id": "n-2", "customer": {"crm_id": "N-1"}},
+    )
+    ingest({"external_id": "n-3", "customer": {"email": "n@example.org", "crm_id": "N-1"}})
+    other = MergeProposal.objects.get(status=MergeProposalStatus.PENDING)
+    for off_site in ("//evil.example/", "/\\evil.example/", "https://evil.example/"):
+        response = agent_client.post(f"/merge-proposals/{other.pk}/reject/", {"next": off_site})
+        assert response["Location"] == "/merge-proposals/"
+
+
+def test_decisions_need_the_csrf_token(agent: User, proposal: MergeProposal) -> None:
+    browser = Client(enforce_csrf_checks=True)
+    browser.force_login(agent)
+
+    forged = browser.post(f"/merge-proposals/{proposal.pk}/accept/")
+    assert forged.status_code == 403
+    proposal.refresh_from_db()
+    assert proposal.status == MergeProposalStatus.PENDING
+
+    page = browser.get("/merge-proposals/").content.decode()
+    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page)
+    assert token is not None
+    response = browser.post(
+        f"/merge-proposals/{proposal.pk}/accept/", {"csrfmiddlewaretoken": token.group(1)}
+    )
+    assert response.status_code == 302
+    proposal.refresh_from_db()
+    assert proposal.status == MergeProposalStatus.ACCEPTED
+
+
+def test_unmerge_from_the_customer_page(agent_client: Client, proposal: MergeProposal) -> None:
+    bob, robert = proposal.customer_low, proposal.customer_high
+    agent_client.post(f"/merge-proposals/{proposal.pk}/accept/", follow=True)
+    event = MergeEvent.objects.get()
+
+    response = agent_client.post(
+        f"/merges/{event.pk}/undo/", {"reason": "Father and son"}, follow=True
+    )
+
+    assert response.redirect_chain == [(f"/customers/{bob.pk}/", 302)]
+    assert messages_of(response) == [f"Un-merged: customer {robert.pk} has its own profile again."]
+    assert timeline_ids(response) == ["B-3", "B-1"]
+    text = text_of(response)
+    assert f"agent un-merged Robert Stone #{robert.pk} from Bob Stone #{bob.pk} Father and son" in (
+        text
+    )
+    assert f"agent merged Robert Stone #{robert.pk} into Bob Stone #{bob.pk}" in text
+    assert "Undone." in text
+    assert "/undo/" not in response.content.decode()
+    robert.refresh_from_db()
+    assert robert.merged_into_id is None
+    assert timeline_ids(agent_client.get(f"/customers/{robert.pk}/")) == ["B-2"]
+    proposal.refresh_from_db()
+    assert proposal.status == MergeProposalStatus.REJECTED
+
+
+def test_unmerge_without_a_reason_changes_nothing(
+    agent_client: Client, proposal: MergeProposal
+) -> None:
+    bob = proposal.customer_low
+    agent_client.post(f"/merge-proposals/{proposal.pk}/accept/", follow=True)
+    event = MergeEvent.objects.get()
+
+    response = agent_client.post(f"/merges/{event.pk}/undo/", {"reason": "  "}, follow=True)
+
+    assert messages_of(response) == ["Say why these customers are different people"]
+    assert timeline_ids(response) == ["B-3", "B-2", "B-1"]
+    event.refresh_from_db()
+    assert event.undone_by_id is None
+    assert response.context["customer"] == bob
