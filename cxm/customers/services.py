@@ -518,29 +518,31 @@ def customer_unmerge(*, event: MergeEvent, actor: Actor, reason: str) -> MergeEv
     return undo
 
 
-@transaction.atomic
 def merge_proposal_accept(*, proposal: MergeProposal, actor: Actor, note: str = "") -> MergeEvent:
-    proposal = MergeProposal.objects.select_for_update().get(pk=proposal.pk)
-    if proposal.status != MergeProposalStatus.PENDING:
-        raise Conflict(
-            f"This proposal is already {proposal.get_status_display().lower()}",
-            code="proposal_decided",
-        )
-    low, high = _root(proposal.customer_low), _root(proposal.customer_high)
-    if low.pk == high.pk:
+    with transaction.atomic():
+        proposal = MergeProposal.objects.select_for_update().get(pk=proposal.pk)
+        if proposal.status != MergeProposalStatus.PENDING:
+            raise Conflict(
+                f"This proposal is already {proposal.get_status_display().lower()}",
+                code="proposal_decided",
+            )
+        low, high = _root(proposal.customer_low), _root(proposal.customer_high)
+        if low.pk != high.pk:
+            survivor, merged = (low, high) if low.pk < high.pk else (high, low)
+            return customer_merge(
+                survivor=survivor,
+                merged=merged,
+                actor=actor,
+                reason=note.strip() or proposal.reason,
+                proposal=proposal,
+            )
         proposal.status = MergeProposalStatus.ACCEPTED
         proposal.decided_at = timezone.now()
         proposal.decision_note = "Already merged through another proposal"
         proposal.save()
-        raise Conflict("These customers were already merged", code="already_merged")
-    survivor, merged = (low, high) if low.pk < high.pk else (high, low)
-    return customer_merge(
-        survivor=survivor,
-        merged=merged,
-        actor=actor,
-        reason=note.strip() or proposal.reason,
-        proposal=proposal,
-    )
+    # Raised once the block has committed: inside it, the error would roll back
+    # the closing of the proposal and leave it pending for ever.
+    raise Conflict("These customers were already merged", code="already_merged")
 
 
 @transaction.atomic

@@ -146,6 +146,8 @@ def validate_line(
         source = None
 
     external_id = data.get("external_id")
+    if isinstance(external_id, str):
+        external_id = external_id.strip()
     if isinstance(external_id, bool) or external_id is None or external_id == "":
         errors.append(FieldError("external_id", "is required (the id in the sending system)"))
         external_id = ""
@@ -154,12 +156,10 @@ def validate_line(
     elif not isinstance(external_id, str):
         errors.append(FieldError("external_id", f"must be a string, not {_type_name(external_id)}"))
         external_id = ""
-    else:
-        external_id = external_id.strip()
-        if len(external_id) > MAX_EXTERNAL_ID_CHARS:
-            errors.append(
-                FieldError("external_id", f"is longer than {MAX_EXTERNAL_ID_CHARS} characters")
-            )
+    elif len(external_id) > MAX_EXTERNAL_ID_CHARS:
+        errors.append(
+            FieldError("external_id", f"is longer than {MAX_EXTERNAL_ID_CHARS} characters")
+        )
 
     channel = data.get("channel")
     if channel is None or channel == "":
