@@ -7,6 +7,7 @@ Ctrl-C resumes exactly where the last chunk ended: nothing lost, nothing twice.
 
 from __future__ import annotations
 
+import csv
 import hashlib
 import io
 import os
@@ -192,7 +193,10 @@ def _ndjson_records(
 
 def _csv_records(stream: io.BufferedIOBase, run: ImportRun) -> Iterator[tuple[int, Any, int, int]]:
     header_lines = CountingLines(stream)
-    header_row = next(_csv_reader(header_lines), None)
+    try:
+        header_row = next(_csv_reader(header_lines), None)
+    except csv.Error as exc:
+        raise ImportError_(f"line 1: is not valid CSV: {exc}") from None
     if header_row is None:
         raise ImportError_("the CSV file is empty; the first line must name the columns")
     try:
@@ -209,8 +213,6 @@ def _csv_records(stream: io.BufferedIOBase, run: ImportRun) -> Iterator[tuple[in
 
 
 def _csv_reader(lines: CountingLines) -> Iterator[list[str]]:
-    import csv
-
     for row in csv.reader(lines, strict=True):
         if isinstance(row, list):
             yield [

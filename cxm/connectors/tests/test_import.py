@@ -275,6 +275,12 @@ def test_command_reads_the_format_option_over_the_file_name(tmp_path: Path, db: 
             id="no identifier column",
         ),
         pytest.param(
+            "quote.csv",
+            b'"external_id,email\n1,a@example.org\n',
+            "line 1: is not valid CSV: unexpected end of data",
+            id="header not valid CSV",
+        ),
+        pytest.param(
             "empty.csv",
             b"",
             "the CSV file is empty; the first line must name the columns",
