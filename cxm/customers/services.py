@@ -479,8 +479,13 @@ def customer_unmerge(*, event: MergeEvent, actor: Actor, reason: str) -> MergeEv
         setattr(merged, field_name, value)
     merged.merged_into = None
     merged.save()
-    for field_name, value in snapshot.get("survivor", {}).items():
-        setattr(survivor, field_name, value)
+    # The merge only filled the survivor's gaps from the merged customer; take
+    # back just those, and only where nobody has edited them since.
+    merged_values = snapshot.get("merged", {})
+    for field_name, before in snapshot.get("survivor", {}).items():
+        filled_with = merged_values.get(field_name)
+        if before != filled_with and getattr(survivor, field_name) == filled_with:
+            setattr(survivor, field_name, before)
     survivor.save()
 
     if event.proposal_id is not None:

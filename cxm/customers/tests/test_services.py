@@ -450,3 +450,28 @@ def test_a_decided_proposal_cannot_be_decided_again(
         "proposal_decided",
         "This proposal is already rejected",
     )
+
+
+def test_unmerge_takes_back_only_the_gaps_the_merge_filled_and_keeps_later_edits(
+    source: Source, agent: User
+) -> None:
+    ingest(
+        source,
+        ("s1", {"email": "pat@example.org"}),
+        ("m1", {"phone": "020 7946 0958", "name": "Pat Quinn", "kind": "business"}),
+    )
+    survivor = customer_with("email", "pat@example.org")
+    merged = customer_with("phone", PHONE)
+    assert profile(survivor)[:2] == ("", "unknown")
+
+    event = services.customer_merge(
+        survivor=survivor, merged=merged, actor=agent, reason="Same person"
+    )
+    assert profile(survivor)[:2] == ("Pat Quinn", "business")
+    # An agent corrects the kind while the two are merged.
+    Customer.objects.filter(pk=survivor.pk).update(kind="residential")
+
+    services.customer_unmerge(event=event, actor=agent, reason="Different people after all")
+
+    assert profile(survivor) == ("", "residential", None, None)
+    assert profile(merged) == ("Pat Quinn", "business", None, None)
