@@ -3,7 +3,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.http import HttpRequest, HttpResponse
-from ninja import Router
+from ninja import Router, Status
 
 from cxm.connectors.auth import TokenAuth
 from cxm.connectors.models import ApiToken, TokenScope
@@ -50,29 +50,37 @@ def _errors(result: services.IngestResult) -> list[dict[str, Any]]:
     },
     summary="Send one interaction",
 )
-def interaction_create(request: HttpRequest) -> tuple[int, dict[str, Any]]:
+def interaction_create(request: HttpRequest) -> Status[dict[str, Any]]:
     """Store one interaction. 201 when new, 200 when it was already stored."""
     token: ApiToken = request.auth  # type: ignore[attr-defined]
     policy = services.SourcePolicy(default=token.source, bound=True)
     records = list(iter_ndjson([request.body.replace(b"\n", b" ")]))
     if not records:
-        return 422, {"code": "invalid", "message": "the request body is empty", "errors": []}
+        return Status(
+            422, {"code": "invalid", "message": "the request body is empty", "errors": []}
+        )
     result = services.interactions_ingest(records=records, policy=policy, keep_outcomes=True)
     if result.rejected:
         errors = _errors(result)
-        return 422, {
-            "code": "invalid",
-            "message": "; ".join(f"{e['field']}: {e['message']}" for e in errors),
-            "errors": errors,
-        }
+        return Status(
+            422,
+            {
+                "code": "invalid",
+                "message": "; ".join(f"{e['field']}: {e['message']}" for e in errors),
+                "errors": errors,
+            },
+        )
     outcome = result.outcomes[0]
     status = 201 if outcome.status == "accepted" else 200
-    return status, {
-        "status": outcome.status,
-        "interaction_id": outcome.interaction_id,
-        "customer_id": outcome.customer_id,
-        "merge_proposals": result.proposals,
-    }
+    return Status(
+        status,
+        {
+            "status": outcome.status,
+            "interaction_id": outcome.interaction_id,
+            "customer_id": outcome.customer_id,
+            "merge_proposals": result.proposals,
+        },
+    )
 
 
 @router.post(
