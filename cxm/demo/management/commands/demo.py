@@ -1,15 +1,102 @@
+"""``cxm demo``: load Northvale Telecom, the demo company, and print a console login."""
+
 from __future__ import annotations
 
+import argparse
+import os
+import sys
 from typing import Any
 
-from django.core.management.base import BaseCommand, CommandParser
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.db import DEFAULT_DB_ALIAS, connections
+from django.db.migrations.executor import MigrationExecutor
+from tqdm import tqdm
+
+from cxm.demo import generator, selectors, services
+
+
+def _count(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"'{text}' is not a whole number") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError("must be at least 1")
+    return value
 
 
 class Command(BaseCommand):
-    help = "Load the demo company (placeholder until the generator lands)."
+    help = (
+        "Load Northvale Telecom, a regional internet and phone provider, with customers who "
+        "reach it on every channel, through the same ingestion path as real data; then print "
+        "a console login. Running it again changes nothing."
+    )
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("--seed", type=int, default=42)
+        parser.add_argument(
+            "--seed", type=int, default=generator.DEFAULT_SEED, help="Same seed, same company"
+        )
+        parser.add_argument(
+            "--customers", type=_count, default=generator.DEFAULT_CUSTOMERS,
+            help="People in the company's books (default %(default)s)",
+        )  # fmt: skip
+        parser.add_argument(
+            "--interactions", type=_count, default=generator.DEFAULT_INTERACTIONS,
+            help="Interactions over the last 180 days (default %(default)s)",
+        )  # fmt: skip
+        parser.add_argument("--no-progress", action="store_true", help="No progress bar")
 
     def handle(self, *args: Any, **options: Any) -> None:
-        raise NotImplementedError("the demo generator is being written")
+        executor = MigrationExecutor(connections[DEFAULT_DB_ALIAS])
+        if executor.migration_plan(executor.loader.graph.leaf_nodes()):
+            raise CommandError("The database is not set up yet: run `cxm migrate` first.")
+
+        bar = tqdm(
+            total=options["interactions"], unit=" lines", desc="Northvale Telecom",
+            disable=options["no_progress"] or None, file=sys.stderr,
+        )  # fmt: skip
+        try:
+            loaded = services.demo_load(
+                seed=options["seed"],
+                customers=options["customers"],
+                interactions=options["interactions"],
+                progress=bar.update,
+            )
+        except generator.DemoSizeError as exc:
+            raise CommandError(str(exc)) from None
+        finally:
+            bar.close()
+
+        result = loaded.result
+        password = services.demo_password_ensure(data_dir=settings.DATA_DIR)
+        services.demo_login_ensure(password=password)
+        counts = selectors.demo_counts()
+
+        self.stdout.write(
+            f"Northvale Telecom (seed {options['seed']}): {result.accepted:,} interactions "
+            f"stored, {result.duplicates:,} already there, {len(result.rejected):,} rejected; "
+            f"{result.proposals:,} merge proposals raised."
+        )
+        self.stdout.write(
+            f"Customers: {counts.customers:,} ({counts.accounts:,} business accounts) · "
+            f"Interactions: {counts.interactions:,} · "
+            f"Pending merge proposals: {counts.pending_proposals:,}"
+        )
+        self.stdout.write(
+            "Set up for the review queue: "
+            + ", ".join(f"{count} {what}" for what, count in loaded.planted.items())
+            + "."
+        )
+        if os.environ.get(services.PASSWORD_ENV):
+            where = f"from {services.PASSWORD_ENV}"
+        else:
+            where = f"kept in {settings.DATA_DIR / services.PASSWORD_FILE}"
+        self.stdout.write(f"Console login: {services.DEMO_USERNAME} / {password}  ({where})")
+        if result.rejected:
+            for rejected in result.rejected[:5]:
+                self.stderr.write(f"line {rejected.line}: {rejected.field}: {rejected.message}")
+            raise CommandError(
+                f"{len(result.rejected)} demo lines were rejected; this is a bug in the demo "
+                "generator"
+            )

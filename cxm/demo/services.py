@@ -1,0 +1,98 @@
+"""Loading the demo company through the one ingestion path, and its console login."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+from django.apps import apps
+from django.contrib.auth.models import Permission, User
+from django.db import transaction
+from django.utils import timezone
+
+from cxm.connectors import services as connector_services
+from cxm.demo import generator
+from cxm.interactions import services as interaction_services
+from cxm.interactions.parsing import Record
+from cxm.interactions.services import IngestResult, SourcePolicy
+
+DEMO_USERNAME = "demo"
+PASSWORD_ENV = "CXM_DEMO_PASSWORD"  # noqa: S105 - the variable's name, not a secret
+PASSWORD_FILE = "demo-password"  # noqa: S105 - a file name
+
+
+@dataclass(frozen=True)
+class DemoLoaded:
+    result: IngestResult
+    # What the plan set up for the review queue, by description.
+    planted: dict[str, int]
+
+
+def demo_load(
+    *,
+    seed: int = generator.DEFAULT_SEED,
+    customers: int = generator.DEFAULT_CUSTOMERS,
+    interactions: int = generator.DEFAULT_INTERACTIONS,
+    now: datetime | None = None,
+    progress: Callable[[int], None] | None = None,
+) -> DemoLoaded:
+    """Send Northvale Telecom's interactions through the ingestion service.
+
+    Raises ``generator.DemoSizeError`` before writing anything if the size is
+    impossible. Loading again stores nothing new: every line is a duplicate.
+    """
+    plan = generator.demo_plan(seed=seed, customers=customers, interactions=interactions)
+    for name, description in generator.SOURCES.items():
+        connector_services.source_get_or_create(name=name, description=description)
+
+    def on_chunk(result: IngestResult, chunk: list[Record]) -> None:
+        if progress is not None:
+            progress(len(chunk))
+
+    result = interaction_services.interactions_ingest(
+        records=generator.demo_lines(plan=plan, now=now or timezone.now()),
+        policy=SourcePolicy(default=None, bound=False),
+        on_chunk=on_chunk,
+    )
+    return DemoLoaded(result=result, planted=plan.planted)
+
+
+def demo_password_ensure(*, data_dir: Path, environ: Mapping[str, str] = os.environ) -> str:
+    """The demo login's password: from the environment, else generated once and kept."""
+    configured = environ.get(PASSWORD_ENV, "")
+    if configured:
+        return configured
+    path = data_dir / PASSWORD_FILE
+    if path.exists():
+        saved = path.read_text().strip()
+        if saved:
+            return saved
+    password = secrets.token_urlsafe(12)
+    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(descriptor, "w") as handle:
+        handle.write(password + "\n")
+    return password
+
+
+@transaction.atomic
+def demo_login_ensure(*, password: str) -> User:
+    """A staff login named ``demo`` that may use every part of CXM, with this password.
+
+    Not a superuser: it cannot manage users. Its permissions are granted again
+    on every run, so an app added later is covered too.
+    """
+    user, _ = User.objects.get_or_create(
+        username=DEMO_USERNAME, defaults={"first_name": "Demo", "last_name": "Agent"}
+    )
+    user.is_staff = True
+    user.is_active = True
+    user.set_password(password)
+    user.full_clean()
+    user.save()
+    labels = [config.label for config in apps.get_app_configs() if config.name.startswith("cxm.")]
+    user.user_permissions.add(*Permission.objects.filter(content_type__app_label__in=labels))
+    return user

@@ -1,0 +1,241 @@
+"""The demo company: same seed, same lines; loaded once; every channel; something to unify."""
+
+from __future__ import annotations
+
+import io
+import stat
+from collections import Counter
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import phonenumbers
+import pytest
+from django.contrib.auth.models import User
+from django.core.management import call_command
+from django.core.management.base import CommandError
+from django.db.models import Count
+
+from cxm.customers.enums import CustomerKind, MergeProposalStatus
+from cxm.customers.models import Customer, Identity, MergeProposal
+from cxm.demo import content, generator, services
+from cxm.interactions.enums import Channel, Direction
+from cxm.interactions.models import Interaction
+from cxm.interactions.validation import validate_line
+
+NOW = datetime(2026, 11, 2, 9, 15, tzinfo=UTC)
+SMALL = {"customers": 60, "interactions": 800}
+DRAMA_PREFIXES = tuple(
+    "+44" + prefix[1:] for prefix in (*(t.phone_prefix for t in content.TOWNS),
+                                      *content.OTHER_PHONE_PREFIXES)
+)  # fmt: skip
+
+
+def small_lines(*, seed: int = 42, now: datetime = NOW) -> list[tuple[int, dict[str, Any]]]:
+    return list(
+        generator.demo_lines(
+            seed=seed, customers=SMALL["customers"], interactions=SMALL["interactions"], now=now
+        )
+    )
+
+
+# -- the generator alone ------------------------------------------------------
+
+
+def test_same_seed_gives_identical_lines() -> None:
+    assert small_lines() == small_lines()
+
+
+def test_another_seed_gives_another_company() -> None:
+    assert small_lines(seed=7) != small_lines()
+
+
+def test_external_ids_do_not_depend_on_when_it_runs() -> None:
+    def ids(now: datetime) -> set[tuple[str, str]]:
+        return {(line["source"], line["external_id"]) for _, line in small_lines(now=now)}
+
+    assert ids(NOW) == ids(NOW + timedelta(days=3, hours=7))
+
+
+def test_exactly_the_requested_lines_numbered_from_one_with_unique_ids() -> None:
+    lines = small_lines()
+    assert [number for number, _ in lines] == list(range(1, 801))
+    assert len({(line["source"], line["external_id"]) for _, line in lines}) == 800
+
+
+def test_every_line_is_valid_and_in_the_last_180_days() -> None:
+    for _, line in small_lines():
+        item = validate_line(line, default_region="GB", now=NOW)
+        assert NOW - timedelta(days=180) < item.occurred_at < NOW
+        assert datetime.fromisoformat(line["occurred_at"]).utcoffset() is not None
+
+
+def test_every_channel_in_both_directions_from_many_sources() -> None:
+    lines = [line for _, line in small_lines()]
+    assert {line["channel"] for line in lines} == set(Channel.values)
+    assert {line["direction"] for line in lines} == set(Direction.values)
+    assert {line["source"] for line in lines} == set(generator.SOURCES)
+
+
+def test_phone_numbers_are_valid_uk_numbers_from_ofcom_drama_ranges() -> None:
+    numbers = [
+        line["customer"]["phone"] for _, line in small_lines() if "phone" in line["customer"]
+    ]
+    assert len(numbers) > 100
+    for raw in numbers:
+        number = phonenumbers.parse(raw, "GB")
+        assert phonenumbers.is_valid_number(number), raw
+        e164 = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+        assert e164.startswith(DRAMA_PREFIXES), raw
+
+
+def test_raw_emails_come_in_the_shapes_people_type_them() -> None:
+    emails = [line["customer"]["email"] for _, line in small_lines() if "email" in line["customer"]]
+    assert any(raw != raw.strip() for raw in emails)
+    assert any(raw.strip() != raw.strip().lower() for raw in emails)
+
+
+def test_the_same_person_appears_under_different_identifiers_on_different_channels() -> None:
+    kinds_by_channel: dict[str, set[str]] = {}
+    for _, line in small_lines():
+        identifiers = set(line["customer"]) - {"name", "company", "kind"}
+        kinds_by_channel.setdefault(line["channel"], set()).update(identifiers)
+    assert "chat_visitor" in kinds_by_channel["chat"]
+    assert kinds_by_channel["social"] & {"twitter", "instagram", "facebook"}
+    assert "email" in kinds_by_channel["email"]
+    assert "phone" in kinds_by_channel["sms"]
+    assert "crm_id" in kinds_by_channel["other"]
+
+
+def test_impossible_sizes_are_refused_before_anything_is_generated() -> None:
+    with pytest.raises(generator.DemoSizeError, match="at most 8,000 customers"):
+        generator.demo_plan(seed=42, customers=9000, interactions=100_000)
+    with pytest.raises(generator.DemoSizeError, match="need at least"):
+        generator.demo_plan(seed=42, customers=60, interactions=50)
+
+
+# -- the command ------------------------------------------------------------------
+
+
+@pytest.fixture
+def data_dir(settings: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.delenv(services.PASSWORD_ENV, raising=False)
+    settings.DATA_DIR = tmp_path
+    return tmp_path
+
+
+def run_demo(**options: Any) -> str:
+    out = io.StringIO()
+    call_command("demo", **{**SMALL, **options}, no_progress=True, stdout=out)
+    return out.getvalue()
+
+
+@pytest.mark.django_db
+def test_demo_loads_a_company_that_needs_unifying(data_dir: Path) -> None:
+    output = run_demo()
+
+    assert Interaction.objects.count() == 800
+    assert set(Interaction.objects.values_list("channel", flat=True)) == set(Channel.values)
+    per_customer = Interaction.objects.values("customer").annotate(
+        channels=Count("channel", distinct=True)
+    )
+    assert per_customer.filter(channels__gte=3).exists()
+
+    # Some people stay split: a chat visitor or a handle no line has tied to anyone yet.
+    split = Customer.objects.annotate(kinds=Count("identities__kind", distinct=True)).filter(
+        kinds=1, identities__kind__in=["chat_visitor", "twitter", "instagram", "facebook"]
+    )
+    assert split.exists()
+
+    # Exactly the planted ties: late links to accept, shared or mistyped numbers to reject.
+    plan = generator.demo_plan(seed=42, **SMALL)
+    proposals = MergeProposal.objects.filter(status=MergeProposalStatus.PENDING)
+    assert proposals.count() == sum(plan.planted.values()) == 5
+    evidence_kinds = {e["kind"] for p in proposals for e in p.evidence}
+    assert {"chat_visitor", "phone", "crm_id", "email"} <= evidence_kinds
+
+    assert Customer.objects.filter(kind=CustomerKind.BUSINESS, account__isnull=False).exists()
+    # " Ann.Lee@Example.org " in an email reaches the customer whose CRM record says
+    # ann.lee@example.org.
+    messy = next(
+        line
+        for _, line in small_lines()
+        if line["source"] == "helpdesk" and line["customer"].get("email", "").startswith(" ")
+    )
+    stored = Interaction.objects.get(source__name="helpdesk", external_id=messy["external_id"])
+    assert stored.customer.identities.filter(
+        kind="email", value_normalized=messy["customer"]["email"].strip().lower()
+    ).exists()
+
+    customers = Customer.objects.filter(merged_into__isnull=True).count()
+    assert customers > 60
+    assert f"Customers: {customers:,}" in output
+    assert "Interactions: 800 · Pending merge proposals: 5" in output
+
+    user = User.objects.get(username="demo")
+    password = (data_dir / "demo-password").read_text().strip()
+    assert stat.S_IMODE((data_dir / "demo-password").stat().st_mode) == 0o600
+    assert user.is_staff and user.is_active and not user.is_superuser
+    assert user.check_password(password)
+    assert user.has_perm("customers.view_customer")
+    assert user.has_perm("customers.change_customer")
+    assert output.strip().splitlines()[-1].startswith(f"Console login: demo / {password}  (")
+
+
+@pytest.mark.django_db
+def test_running_the_demo_again_changes_nothing(data_dir: Path) -> None:
+    run_demo()
+    counts = (
+        Customer.objects.count(),
+        Identity.objects.count(),
+        Interaction.objects.count(),
+        MergeProposal.objects.count(),
+    )
+    password = (data_dir / "demo-password").read_text()
+
+    output = run_demo()
+
+    assert "0 interactions stored, 800 already there, 0 rejected" in output
+    assert counts == (
+        Customer.objects.count(),
+        Identity.objects.count(),
+        Interaction.objects.count(),
+        MergeProposal.objects.count(),
+    )
+    assert (data_dir / "demo-password").read_text() == password
+    assert User.objects.get(username="demo").check_password(password.strip())
+
+
+@pytest.mark.django_db
+def test_the_password_can_come_from_the_environment(
+    data_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv(services.PASSWORD_ENV, "a-chosen-demo-passphrase")
+    output = run_demo(customers=20, interactions=60)
+
+    assert "Console login: demo / a-chosen-demo-passphrase" in output
+    assert User.objects.get(username="demo").check_password("a-chosen-demo-passphrase")
+    assert not (data_dir / "demo-password").exists()
+
+
+def test_a_generated_password_is_kept_and_reused(tmp_path: Path) -> None:
+    first = services.demo_password_ensure(data_dir=tmp_path, environ={})
+    assert len(first) >= 16
+    assert services.demo_password_ensure(data_dir=tmp_path, environ={}) == first
+
+
+@pytest.mark.django_db
+def test_too_many_customers_is_a_clear_error(data_dir: Path) -> None:
+    with pytest.raises(CommandError, match="at most 8,000 customers"):
+        run_demo(customers=9000)
+    assert not Interaction.objects.exists()
+
+
+def test_channel_mix_of_the_full_demo_is_plausible() -> None:
+    """The default company: every channel well represented, phone and email the busiest."""
+    plan = generator.demo_plan(seed=42, customers=2000, interactions=50_000)
+    assert plan.interactions == 50_000
+    assert len(plan.people) == 2000
+    kinds = Counter(e.kind for e in plan.episodes)
+    assert kinds["first_record"] > 1500
+    assert sum(plan.planted.values()) == 42
