@@ -8,7 +8,7 @@ from datetime import datetime
 from typing import Any
 
 from django.contrib.auth.models import AnonymousUser, User
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from cxm.customers.enums import CustomerKind, MergeAction, MergeProposalStatus
@@ -260,15 +260,14 @@ class BatchResolver:
             pending_identity.instance = identity
 
         changed = [
-            Identity(id=ref.id, first_seen=ref.first_seen, last_seen=ref.last_seen)
+            ref
             for ref in self.identities.values()
             if isinstance(ref, KnownIdentity) and ref.changed
         ]
         if changed:
-            Identity.objects.bulk_update(changed, ["first_seen", "last_seen"], batch_size=500)
-            for ref in self.identities.values():
-                if isinstance(ref, KnownIdentity):
-                    ref.changed = False
+            _identities_seen_update(changed)
+            for known in changed:
+                known.changed = False
 
         if self.name_updates:
             for customer in Customer.objects.filter(id__in=self.name_updates, display_name="").only(
@@ -277,14 +276,22 @@ class BatchResolver:
                 Customer.objects.filter(id=customer.id).update(
                     display_name=self.name_updates[customer.id][:200]
                 )
-        if self.kind_updates:
-            for customer_id, kind in self.kind_updates.items():
-                Customer.objects.filter(id=customer_id, kind=CustomerKind.UNKNOWN).update(kind=kind)
-        if self.company_updates:
-            for customer_id, company in self.company_updates.items():
-                Customer.objects.filter(id=customer_id, account__isnull=True).update(
-                    account_id=accounts[account_key(company)]
-                )
+        # One UPDATE per distinct value, not per customer: a batch mostly repeats
+        # the few kinds and companies its returning customers already have.
+        by_kind: dict[str, list[int]] = {}
+        for customer_id, kind in self.kind_updates.items():
+            by_kind.setdefault(kind, []).append(customer_id)
+        for kind, customer_ids in by_kind.items():
+            Customer.objects.filter(id__in=customer_ids, kind=CustomerKind.UNKNOWN).update(
+                kind=kind
+            )
+        by_account: dict[int, list[int]] = {}
+        for customer_id, company in self.company_updates.items():
+            by_account.setdefault(accounts[account_key(company)], []).append(customer_id)
+        for account_id, customer_ids in by_account.items():
+            Customer.objects.filter(id__in=customer_ids, account__isnull=True).update(
+                account_id=account_id
+            )
         self.name_updates.clear()
         self.kind_updates.clear()
         self.company_updates.clear()
@@ -301,6 +308,35 @@ class BatchResolver:
                     ref.first_seen,
                     ref.last_seen,
                 )
+
+
+def _identities_seen_update(refs: list[KnownIdentity]) -> None:
+    """Write the batch's new first/last seen times, one prepared UPDATE per row.
+
+    ``bulk_update`` builds a CASE expression per row in Python, which cost more
+    than all the rest of an ingest of returning customers.
+    """
+    ops = connection.ops
+    meta = Identity._meta
+    # Only quoted names from the model's own metadata go into the text.
+    sql = "UPDATE {} SET {} = %s, {} = %s WHERE {} = %s".format(  # noqa: S608
+        ops.quote_name(meta.db_table),
+        ops.quote_name(meta.get_field("first_seen").column),
+        ops.quote_name(meta.get_field("last_seen").column),
+        ops.quote_name(meta.pk.column),
+    )
+    with connection.cursor() as cursor:
+        cursor.executemany(
+            sql,
+            [
+                (
+                    ops.adapt_datetimefield_value(ref.first_seen),
+                    ops.adapt_datetimefield_value(ref.last_seen),
+                    ref.id,
+                )
+                for ref in refs
+            ],
+        )
 
 
 def _ref_key(ref: CustomerRef) -> tuple[str, int]:
@@ -337,17 +373,59 @@ def merge_proposal_record(
     low, high = sorted((customer_a, customer_b))
     if low == high:
         return None
-    shared = ", ".join(f"{e['kind']} {e['value']}" for e in evidence)
     proposal, created = MergeProposal.objects.get_or_create(
         customer_low_id=low,
         customer_high_id=high,
         defaults={
-            "reason": f"One interaction carried identifiers of both customers: {shared}",
+            "reason": _proposal_reason(evidence),
             "evidence": evidence,
             "interaction_id": interaction_id,
         },
     )
     return proposal if created else None
+
+
+def merge_proposals_record(
+    *, candidates: Iterable[tuple[int, int, list[dict[str, str]], int | None]]
+) -> int:
+    """``merge_proposal_record`` for a batch of (customer_a, customer_b, evidence,
+    interaction_id), with one read and one insert; returns how many were new.
+
+    The first candidate of a pair gives its evidence, as calls in order would.
+    Another writer proposing the same pair meanwhile makes the insert raise
+    ``IntegrityError``: the ingestion path then runs its chunk again.
+    """
+    first: dict[tuple[int, int], tuple[list[dict[str, str]], int | None]] = {}
+    for customer_a, customer_b, evidence, interaction_id in candidates:
+        low, high = sorted((customer_a, customer_b))
+        if low != high:
+            first.setdefault((low, high), (evidence, interaction_id))
+    if not first:
+        return 0
+    known = set(
+        MergeProposal.objects.filter(
+            customer_low_id__in={low for low, _ in first},
+            customer_high_id__in={high for _, high in first},
+        ).values_list("customer_low_id", "customer_high_id")
+    )
+    proposals = [
+        MergeProposal(
+            customer_low_id=low,
+            customer_high_id=high,
+            reason=_proposal_reason(evidence),
+            evidence=evidence,
+            interaction_id=interaction_id,
+        )
+        for (low, high), (evidence, interaction_id) in first.items()
+        if (low, high) not in known
+    ]
+    MergeProposal.objects.bulk_create(proposals, batch_size=500)
+    return len(proposals)
+
+
+def _proposal_reason(evidence: list[dict[str, str]]) -> str:
+    shared = ", ".join(f"{e['kind']} {e['value']}" for e in evidence)
+    return f"One interaction carried identifiers of both customers: {shared}"
 
 
 # --------------------------------------------------------------------------

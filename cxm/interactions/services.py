@@ -14,7 +14,7 @@ from itertools import islice
 from typing import Any
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 
 from cxm.connectors.models import Source
 from cxm.customers import services as customer_services
@@ -231,39 +231,95 @@ def _store(
 
     received_at = datetime.now(UTC)
     rows = [
-        Interaction(
-            source_id=source.pk,
-            external_id=item.external_id,
-            customer_id=resolved.customer_id,
-            identity_id=resolved.identity_id,
-            channel=item.channel,
-            direction=item.direction,
-            occurred_at=item.occurred_at,
-            subject=item.subject,
-            body=item.body,
-            attributes=item.attributes,
-            received_at=received_at,
+        (
+            source.pk,
+            item.external_id,
+            resolved.customer_id,
+            resolved.identity_id,
+            item.channel,
+            item.direction,
+            item.occurred_at,
+            item.subject,
+            item.body,
+            item.attributes,
         )
         for (_, item, source), resolved in zip(fresh, resolutions, strict=True)
     ]
-    Interaction.objects.bulk_create(rows, batch_size=500)
+    ids = _interactions_insert(rows, received_at=received_at)
     result.accepted = len(rows)
 
-    for row, resolved in zip(rows, resolutions, strict=True):
-        for other, evidence in resolved.conflicts:
-            other_id = other if isinstance(other, int) else other.id
-            if customer_services.merge_proposal_record(
-                customer_a=resolved.customer_id,
-                customer_b=other_id,
-                evidence=evidence,
-                interaction_id=row.pk,
-            ):
-                result.proposals += 1
+    result.proposals = customer_services.merge_proposals_record(
+        candidates=(
+            (resolved.customer_id, other if isinstance(other, int) else other.id, evidence, pk)
+            for pk, resolved in zip(ids, resolutions, strict=True)
+            for other, evidence in resolved.conflicts
+        )
+    )
 
     if keep_outcomes:
-        for (number, _, _), row in zip(fresh, rows, strict=True):
-            result.outcomes.append(LineOutcome(number, "accepted", row.pk, row.customer_id))
+        for (number, _, _), pk, row in zip(fresh, ids, rows, strict=True):
+            result.outcomes.append(LineOutcome(number, "accepted", pk, row[2]))
     return result
+
+
+_INSERTED_FIELDS = (
+    "source",
+    "external_id",
+    "customer",
+    "identity",
+    "channel",
+    "direction",
+    "occurred_at",
+    "subject",
+    "body",
+    "attributes",
+)
+
+
+def _interactions_insert(rows: list[tuple[Any, ...]], *, received_at: datetime) -> list[int]:
+    """Insert rows of ``_INSERTED_FIELDS`` values; return their ids, in order.
+
+    One prepared INSERT run for every row, then one read of the new ids by
+    (source, external_id). ``bulk_create`` passes each of the eleven values of
+    every row through the field API, which took a third of a chunk's time;
+    here only the values that need it (times, JSON) are prepared by their field.
+    """
+    meta = Interaction._meta
+    by_name = {field.name: field for field in meta.concrete_fields}
+    fields = [by_name[name] for name in (*_INSERTED_FIELDS, "received_at")]
+    quote = connection.ops.quote_name
+    # Only quoted names from the model's own metadata go into the text.
+    sql = "INSERT INTO {} ({}) VALUES ({})".format(  # noqa: S608
+        quote(meta.db_table),
+        ", ".join(quote(field.column) for field in fields),
+        ", ".join(["%s"] * len(fields)),
+    )
+    occurred_field, attributes_field, received_field = fields[6], fields[9], fields[10]
+    received = received_field.get_db_prep_save(received_at, connection)
+    params = [
+        (
+            *row[:6],
+            occurred_field.get_db_prep_save(row[6], connection),
+            row[7],
+            row[8],
+            attributes_field.get_db_prep_save(row[9], connection),
+            received,
+        )
+        for row in rows
+    ]
+    with connection.cursor() as cursor:
+        cursor.executemany(sql, params)
+
+    by_source: dict[int, list[str]] = {}
+    for row in rows:
+        by_source.setdefault(row[0], []).append(row[1])
+    ids: dict[tuple[int, str], int] = {}
+    for source_id, external_ids in by_source.items():
+        for external_id, pk in Interaction.objects.filter(
+            source_id=source_id, external_id__in=external_ids
+        ).values_list("external_id", "id"):
+            ids[(source_id, external_id)] = pk
+    return [ids[(row[0], row[1])] for row in rows]
 
 
 def interaction_ingest_one(*, data: Any, policy: SourcePolicy) -> IngestResult:

@@ -35,6 +35,10 @@ TOP_LEVEL_FIELDS = frozenset(
     }
 )
 IDENTIFIER_FIELDS = tuple(k.value for k in IdentityKind)
+# ``TextChoices.values`` builds a new list on every access; these are read per line.
+CHANNELS = tuple(Channel.values)
+DIRECTIONS = frozenset(Direction.values)
+CUSTOMER_KINDS = frozenset(CustomerKind.values)
 CUSTOMER_FIELDS = frozenset({*IDENTIFIER_FIELDS, "name", "company", "kind"})
 
 
@@ -163,14 +167,14 @@ def validate_line(
 
     channel = data.get("channel")
     if channel is None or channel == "":
-        errors.append(FieldError("channel", "is required; one of " + ", ".join(Channel.values)))
+        errors.append(FieldError("channel", "is required; one of " + ", ".join(CHANNELS)))
     elif not isinstance(channel, str):
         errors.append(FieldError("channel", f"must be a string, not {_type_name(channel)}"))
-    elif channel not in Channel.values:
+    elif channel not in CHANNELS:
         errors.append(
             FieldError(
                 "channel",
-                f"unknown channel '{channel}'; expected one of " + ", ".join(Channel.values),
+                f"unknown channel '{channel}'; expected one of " + ", ".join(CHANNELS),
             )
         )
 
@@ -179,7 +183,7 @@ def validate_line(
         errors.append(FieldError("direction", "is required: inbound or outbound"))
     elif not isinstance(direction, str):
         errors.append(FieldError("direction", f"must be a string, not {_type_name(direction)}"))
-    elif direction not in Direction.values:
+    elif direction not in DIRECTIONS:
         errors.append(
             FieldError(
                 "direction", f"unknown direction '{direction}'; expected inbound or outbound"
@@ -256,7 +260,7 @@ def validate_line(
                 FieldError("customer.company", f"is longer than {MAX_NAME_CHARS} characters")
             )
         customer_kind = _optional_text(customer, "kind", errors, label="customer.kind").strip()
-        if customer_kind and customer_kind not in CustomerKind.values:
+        if customer_kind and customer_kind not in CUSTOMER_KINDS:
             errors.append(FieldError("customer.kind", "must be residential, business or unknown"))
         has_identifier_field = any(customer.get(k) not in (None, "") for k in IDENTIFIER_FIELDS)
         if not has_identifier_field:
