@@ -5,9 +5,10 @@ from __future__ import annotations
 from django.core.exceptions import RequestDataTooBig
 from django.http import HttpRequest, HttpResponse
 from ninja import NinjaAPI
-from ninja.errors import AuthenticationError
+from ninja.errors import AuthenticationError, Throttled
 from ninja.errors import ValidationError as NinjaValidationError
 
+from cxm.access.decorators import public_view
 from cxm.customers.api import router as customers_router
 from cxm.errors import CXMError
 from cxm.interactions.api import router as interactions_router
@@ -22,6 +23,8 @@ api = NinjaAPI(
     urls_namespace="api",
     docs_url="/docs",
     openapi_url="/openapi.json",
+    # The schema and its documentation page describe the API, they hold no data.
+    docs_decorator=public_view,
 )
 api.add_router("/interactions", interactions_router)
 api.add_router("/customers", customers_router)
@@ -59,6 +62,20 @@ def unauthenticated(request: HttpRequest, exc: AuthenticationError) -> HttpRespo
     )
     response["WWW-Authenticate"] = 'Bearer realm="cxm"'
     return response
+
+
+@api.exception_handler(Throttled)
+def throttled(request: HttpRequest, exc: Throttled) -> HttpResponse:
+    wait = f" Wait {int(exc.wait) + 1} seconds, then send again." if exc.wait else ""
+    return api.create_response(
+        request,
+        {
+            "code": "rate_limited",
+            "message": f"Too many requests with this token.{wait} Send larger batches to "
+            "/api/v1/interactions/bulk rather than many single requests.",
+        },
+        status=429,
+    )
 
 
 @api.exception_handler(NinjaValidationError)

@@ -7,9 +7,11 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
-from django.contrib.auth.models import Permission, User
+from django.contrib.auth.models import User
 from django.test import Client
 
+from cxm.access import services as access_services
+from cxm.access.enums import Role
 from cxm.connectors import services as connector_services
 from cxm.connectors.models import Source, TokenScope
 
@@ -42,12 +44,7 @@ def read_token(source: Source) -> str:
 @pytest.fixture
 def agent(db: None) -> User:
     user = User.objects.create_user("agent", password="a-long-test-passphrase")
-    user.user_permissions.add(
-        *Permission.objects.filter(
-            content_type__app_label="customers",
-            codename__in=["view_customer", "change_customer"],
-        )
-    )
+    access_services.membership_set(user=user, role=Role.AGENT)
     return user
 
 

@@ -47,18 +47,23 @@ CSRF_TRUSTED_ORIGINS = [
 ]
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "cxm.access.apps.CXMAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
     "django.contrib.messages",
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
+    "cxm.access",
     "cxm.connectors",
     "cxm.customers",
     "cxm.interactions",
     "cxm.console",
     "cxm.demo",
+    "axes",
+    "csp",
+    # Serves the API docs page's Swagger UI from CXM's own static files, not a CDN.
+    "ninja",
 ]
 
 MIDDLEWARE = [
@@ -70,6 +75,18 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "csp.middleware.CSPMiddleware",
+    # Last, as django-axes asks: it answers for locked-out sign-ins.
+    "axes.middleware.AxesMiddleware",
+]
+
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "cxm.access.backends.RoleBackend",
+]
+PASSWORD_HASHERS = [
+    "django.contrib.auth.hashers.Argon2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
 ]
 
 ROOT_URLCONF = "cxm.urls"
@@ -85,6 +102,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "cxm.access.context_processors.access",
             ],
         },
     },
@@ -139,12 +157,65 @@ LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "console:customer-search"
 LOGOUT_REDIRECT_URL = "login"
 
+# Served over HTTPS behind a TLS-terminating proxy (production): secure
+# cookies, HSTS and a redirect of plain HTTP.
+HTTPS = _env_bool("CXM_HTTPS", _env_bool("CXM_SECURE_COOKIES", False))
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
-SESSION_COOKIE_SECURE = _env_bool("CXM_SECURE_COOKIES", False)
-CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+SESSION_COOKIE_SECURE = HTTPS
+CSRF_COOKIE_SECURE = HTTPS
+CSRF_COOKIE_SAMESITE = "Lax"
+SESSION_COOKIE_AGE = int(os.environ.get("CXM_SESSION_SECONDS", 12 * 3600))
+if HTTPS:
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    SECURE_SSL_REDIRECT = True
+    SECURE_HSTS_SECONDS = int(os.environ.get("CXM_HSTS_SECONDS", 31536000))
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+    SECURE_HSTS_PRELOAD = _env_bool("CXM_HSTS_PRELOAD", False)
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+# Addresses in X-Forwarded-For that CXM trusts: the number of proxies in front of it.
+CXM_PROXY_COUNT = int(os.environ.get("CXM_PROXY_COUNT", 0))
+
+# No inline script or style anywhere in the console: everything comes from CXM's
+# own static files.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'none'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    }
+}
+
+# Counters of the rate limits and of django-axes live here, shared by every
+# web process that uses the same database.
+CACHES = {
+    "default": {
+        "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+        "LOCATION": "cxm_cache",
+    }
+}
+CXM_RATE_INGEST = os.environ.get("CXM_RATE_INGEST", "600/m")
+CXM_RATE_LOGIN = os.environ.get("CXM_RATE_LOGIN", "30/m")
+
+# Sign-in lockout: five failures for one username from one address lock it for
+# 15 minutes; each attempt during the lockout is answered 429 and audited.
+AXES_FAILURE_LIMIT = int(os.environ.get("CXM_LOGIN_FAILURE_LIMIT", 5))
+AXES_COOLOFF_TIME = float(os.environ.get("CXM_LOGIN_LOCKOUT_MINUTES", 15)) / 60
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_LOCKOUT_CALLABLE = "cxm.access.views.lockout_response"
+AXES_RESET_ON_SUCCESS = True
+AXES_IPWARE_PROXY_COUNT = CXM_PROXY_COUNT or None
+AXES_VERBOSE = False
 
 # A bulk NDJSON body holds up to 10,000 lines and a line may carry a 1 MB body.
 DATA_UPLOAD_MAX_MEMORY_SIZE = int(os.environ.get("CXM_MAX_REQUEST_BYTES", 64 * 1024 * 1024))

@@ -1,13 +1,22 @@
-from django.contrib import admin
-from django.contrib.auth import views as auth_views
-from django.urls import include, path
+from functools import partial
 
+from django.contrib import admin
+from django.urls import URLPattern, include, path
+
+from cxm.access import views as access_views
+from cxm.access.decorators import public_view
 from cxm.api import api
 
+api_patterns, api_app, api_namespace = api.urls
+for pattern in api_patterns:
+    # Ninja's root redirects to the docs page: as public as the docs.
+    if isinstance(pattern, URLPattern) and pattern.name == "api-root":
+        pattern.callback = public_view(partial(pattern.callback))
+
 urlpatterns = [
-    path("api/v1/", api.urls),
-    path("login/", auth_views.LoginView.as_view(), name="login"),
-    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("api/v1/", (api_patterns, api_app, api_namespace)),
+    path("login/", access_views.login, name="login"),
+    path("logout/", access_views.logout, name="logout"),
     path("admin/", admin.site.urls),
     path("", include("cxm.console.urls")),
 ]

@@ -63,7 +63,7 @@ def token_revoke(*, token: ApiToken) -> ApiToken:
 
 
 def token_authenticate(*, secret: str) -> ApiToken | None:
-    """The live token with this secret, or None."""
+    """The live token with this secret, or None. Writes nothing: see ``token_touch``."""
     if not secret.startswith(TOKEN_PREFIX) or len(secret) > 100:
         return None
     token = (
@@ -71,9 +71,12 @@ def token_authenticate(*, secret: str) -> ApiToken | None:
         .filter(token_hash=token_hash(secret), revoked_at__isnull=True)
         .first()
     )
-    if token is None:
-        return None
+    return token
+
+
+def token_touch(*, token: ApiToken) -> None:
+    """Note that an allowed request used the token (at most once a minute)."""
     now = timezone.now()
     if token.last_used_at is None or (now - token.last_used_at).total_seconds() > 60:
         ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
-    return token
+        token.last_used_at = now

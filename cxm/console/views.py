@@ -2,59 +2,35 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
-from functools import wraps
-from typing import Any
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
-from django.views.decorators.http import require_GET, require_POST
 
+from cxm.access.decorators import console_view, request_ip
+from cxm.access.permissions import Permission
 from cxm.customers import selectors, services
 from cxm.customers.enums import MergeAction
 from cxm.customers.selectors import ChannelCount
-from cxm.errors import CXMError, NotFound, PermissionDenied
+from cxm.errors import CXMError
 from cxm.interactions import selectors as interaction_selectors
 from cxm.interactions.enums import Channel
 
-View = Callable[..., HttpResponse]
 
-
-def console_view(view: View) -> View:
-    """Sign-in required; the selectors and services check the permission on the object."""
-
-    @login_required
-    @wraps(view)
-    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        try:
-            return view(request, *args, **kwargs)
-        except NotFound as exc:
-            raise Http404(exc.message) from None
-        except PermissionDenied as exc:
-            raise DjangoPermissionDenied(exc.message) from None
-
-    return wrapper
-
-
-@require_GET
-@console_view
+@console_view(Permission.CUSTOMER_VIEW)
 def home(request: HttpRequest) -> HttpResponse:
     return redirect("console:customer-search")
 
 
-@require_GET
-@console_view
+@console_view(Permission.CUSTOMER_VIEW)
 def customer_search(request: HttpRequest) -> HttpResponse:
     query = request.GET.get("q", "")[:200]
     customers = selectors.customer_search(
-        user=request.user, query=query, limit=50, with_identities=True
+        actor=request.user, query=query, limit=50, with_identities=True
     )
     return render(
         request,
@@ -62,15 +38,14 @@ def customer_search(request: HttpRequest) -> HttpResponse:
         {
             "query": query,
             "customers": customers,
-            "pending_proposals": selectors.merge_proposal_count(),
+            "pending_proposals": selectors.merge_proposal_count(actor=request.user),
         },
     )
 
 
-@require_GET
-@console_view
+@console_view(Permission.CUSTOMER_VIEW)
 def customer_detail(request: HttpRequest, customer_id: int) -> HttpResponse:
-    customer = selectors.customer_get(user=request.user, customer_id=customer_id)
+    customer = selectors.customer_get(actor=request.user, customer_id=customer_id)
     if customer.merged_into_id is not None:
         messages.info(
             request,
@@ -88,6 +63,7 @@ def customer_detail(request: HttpRequest, customer_id: int) -> HttpResponse:
         messages.error(request, exc.message)
         return redirect("console:customer-detail", customer_id=customer.pk)
     channel_counts = selectors.customer_channel_counts(customer=customer)
+    services.customer_read_record(customer=customer, actor=request.user, ip=request_ip(request))
     return render(
         request,
         "console/customer_detail.html",
@@ -140,13 +116,12 @@ def _contact_summary(counts: list[ChannelCount], *, selected: str | None) -> Con
     )
 
 
-@require_GET
-@console_view
+@console_view(Permission.CUSTOMER_VIEW)
 def merge_proposals(request: HttpRequest) -> HttpResponse:
     status = request.GET.get("status", "pending")
     if status not in {"pending", "accepted", "rejected"}:
         status = "pending"
-    proposals = selectors.merge_proposal_list(user=request.user, status=status)
+    proposals = selectors.merge_proposal_list(actor=request.user, status=status)
     return render(
         request, "console/merge_proposals.html", {"proposals": proposals, "status": status}
     )
@@ -163,13 +138,15 @@ def _back(request: HttpRequest, fallback: str) -> HttpResponseRedirect:
     return HttpResponseRedirect(fallback)
 
 
-@require_POST
-@console_view
+@console_view(Permission.CUSTOMER_MERGE, methods=("POST",))
 def merge_proposal_accept(request: HttpRequest, proposal_id: int) -> HttpResponse:
-    proposal = selectors.merge_proposal_get(user=request.user, proposal_id=proposal_id)
+    proposal = selectors.merge_proposal_get(actor=request.user, proposal_id=proposal_id)
     try:
         event = services.merge_proposal_accept(
-            proposal=proposal, actor=request.user, note=request.POST.get("note", "")[:2000]
+            proposal=proposal,
+            actor=request.user,
+            note=request.POST.get("note", "")[:2000],
+            ip=request_ip(request),
         )
     except CXMError as exc:
         messages.error(request, exc.message)
@@ -180,13 +157,15 @@ def merge_proposal_accept(request: HttpRequest, proposal_id: int) -> HttpRespons
     return _back(request, reverse("console:merge-proposals"))
 
 
-@require_POST
-@console_view
+@console_view(Permission.CUSTOMER_MERGE, methods=("POST",))
 def merge_proposal_reject(request: HttpRequest, proposal_id: int) -> HttpResponse:
-    proposal = selectors.merge_proposal_get(user=request.user, proposal_id=proposal_id)
+    proposal = selectors.merge_proposal_get(actor=request.user, proposal_id=proposal_id)
     try:
         services.merge_proposal_reject(
-            proposal=proposal, actor=request.user, note=request.POST.get("note", "")[:2000]
+            proposal=proposal,
+            actor=request.user,
+            note=request.POST.get("note", "")[:2000],
+            ip=request_ip(request),
         )
     except CXMError as exc:
         messages.error(request, exc.message)
@@ -195,13 +174,15 @@ def merge_proposal_reject(request: HttpRequest, proposal_id: int) -> HttpRespons
     return _back(request, reverse("console:merge-proposals"))
 
 
-@require_POST
-@console_view
+@console_view(Permission.CUSTOMER_MERGE, methods=("POST",))
 def merge_undo(request: HttpRequest, event_id: int) -> HttpResponse:
-    event = selectors.merge_event_get(user=request.user, event_id=event_id)
+    event = selectors.merge_event_get(actor=request.user, event_id=event_id)
     try:
         services.customer_unmerge(
-            event=event, actor=request.user, reason=request.POST.get("reason", "")[:2000]
+            event=event,
+            actor=request.user,
+            reason=request.POST.get("reason", "")[:2000],
+            ip=request_ip(request),
         )
     except CXMError as exc:
         messages.error(request, exc.message)

@@ -6,16 +6,17 @@ from django.http import HttpRequest
 from ninja import Query, Router, Schema
 from pydantic import Field
 
-from cxm.connectors.auth import ConsoleSession, TokenAuth, acting_user
-from cxm.connectors.models import TokenScope
-from cxm.customers import selectors
+from cxm.access.decorators import request_ip
+from cxm.access.permissions import Permission
+from cxm.connectors.auth import acting_party, requires
+from cxm.customers import selectors, services
 from cxm.customers.models import Customer
 from cxm.customers.schemas import CustomerListOut, CustomerOut, CustomerSummaryOut
 from cxm.interactions import selectors as interaction_selectors
 from cxm.interactions.schemas import ErrorOut, TimelineOut
 
 router = Router(tags=["customers"])
-READ_AUTH = [TokenAuth(TokenScope.READ), ConsoleSession()]
+READ_AUTH = requires(Permission.CUSTOMER_VIEW)
 
 
 class SearchParams(Schema):
@@ -48,7 +49,7 @@ def _summary(customer: Customer) -> dict[str, Any]:
 )
 def customer_list(request: HttpRequest, params: Query[SearchParams]) -> dict[str, Any]:
     customers = selectors.customer_search(
-        user=acting_user(request), query=params.q, limit=params.limit
+        actor=acting_party(request), query=params.q, limit=params.limit
     )
     return {"items": [_summary(c) for c in customers], "count": len(customers)}
 
@@ -60,8 +61,10 @@ def customer_list(request: HttpRequest, params: Query[SearchParams]) -> dict[str
     summary="The unified profile of one customer",
 )
 def customer_detail(request: HttpRequest, customer_id: int) -> dict[str, Any]:
-    customer = selectors.customer_get(user=acting_user(request), customer_id=customer_id)
+    actor = acting_party(request)
+    customer = selectors.customer_get(actor=actor, customer_id=customer_id)
     channels = selectors.customer_channel_counts(customer=customer)
+    services.customer_read_record(customer=customer, actor=actor, ip=request_ip(request), via="api")
     return {
         **_summary(customer),
         "merged_into": customer.merged_into_id,
@@ -91,7 +94,12 @@ def customer_detail(request: HttpRequest, customer_id: int) -> dict[str, Any]:
 def customer_timeline(
     request: HttpRequest, customer_id: int, params: Query[TimelineParams]
 ) -> dict[str, Any]:
-    customer = selectors.customer_get(user=acting_user(request), customer_id=customer_id)
+    actor = acting_party(request)
+    customer = selectors.customer_get(actor=actor, customer_id=customer_id)
+    if not params.cursor:
+        services.customer_read_record(
+            customer=customer, actor=actor, ip=request_ip(request), via="api timeline"
+        )
     page = interaction_selectors.customer_timeline(
         customer=customer, channel=params.channel, cursor=params.cursor, limit=params.limit
     )

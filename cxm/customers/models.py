@@ -41,6 +41,12 @@ class Customer(models.Model):
     merged_into = models.ForeignKey(
         "self", null=True, blank=True, on_delete=models.PROTECT, related_name="absorbed"
     )
+    # The team that works this customer; agents and supervisors see only their
+    # teams' customers and those no team owns yet.
+    team = models.ForeignKey(
+        "access.Team", null=True, blank=True, on_delete=models.SET_NULL, related_name="customers"
+    )
+    erased_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

@@ -1,4 +1,8 @@
-"""Reads on customers. Each takes the acting user and returns only what they may see."""
+"""Reads on customers. Each takes the acting party and returns only what it may see.
+
+A customer the actor may not see is "not found", exactly like one that does not
+exist, so that guessing ids tells nothing.
+"""
 
 from __future__ import annotations
 
@@ -6,20 +10,14 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from django.conf import settings
-from django.contrib.auth.models import AnonymousUser
-from django.contrib.auth.models import User as UserModel
 from django.db.models import Count, Max, Min, Prefetch, Q, QuerySet, prefetch_related_objects
 
+from cxm.access.permissions import Permission
+from cxm.access.selectors import Actor, actor_require, customer_visibility
 from cxm.customers.enums import MergeProposalStatus
 from cxm.customers.identifiers import search_keys
 from cxm.customers.models import Customer, Identity, MergeEvent, MergeProposal
-from cxm.errors import NotFound, PermissionDenied
-
-User = UserModel | AnonymousUser
-
-VIEW_PERMISSION = "customers.view_customer"
-CHANGE_PERMISSION = "customers.change_customer"
-
+from cxm.errors import NotFound
 
 MAX_ID = 2**63 - 1
 
@@ -29,27 +27,20 @@ def _valid_id(value: int) -> bool:
     return 0 < value <= MAX_ID
 
 
-def _require(user: User | None, permission: str) -> None:
-    # ``user`` None means a trusted internal caller (an API token already
-    # checked for its scope, a management command).
-    if user is None:
-        return
-    if not user.is_authenticated or not user.is_active:
-        raise PermissionDenied("Sign in to see customers")
-    if not user.has_perm(permission):
-        raise PermissionDenied("Your role does not allow this")
+def visible_customers(actor: Actor) -> QuerySet[Customer]:
+    return Customer.objects.filter(customer_visibility(actor))
 
 
 def customer_search(
-    *, user: User | None, query: str, limit: int = 50, with_identities: bool = False
+    *, actor: Actor, query: str, limit: int = 50, with_identities: bool = False
 ) -> list[Customer]:
     """Customers matching any identifier exactly, or whose name contains the query.
 
     ``with_identities`` fetches every result's identities in one more query, so
     that a list can tell two people of the same name apart.
     """
-    _require(user, VIEW_PERMISSION)
-    found = _customer_search(query=query.strip(), limit=limit)
+    actor_require(actor, Permission.CUSTOMER_VIEW)
+    found = _customer_search(actor=actor, query=query.strip(), limit=limit)
     if with_identities:
         prefetch_related_objects(
             found,
@@ -58,8 +49,8 @@ def customer_search(
     return found
 
 
-def _customer_search(*, query: str, limit: int) -> list[Customer]:
-    base = Customer.objects.filter(merged_into__isnull=True).select_related("account")
+def _customer_search(*, actor: Actor, query: str, limit: int) -> list[Customer]:
+    base = visible_customers(actor).filter(merged_into__isnull=True).select_related("account")
     if not query:
         return list(base.order_by("-updated_at", "-id")[:limit])
     keys = search_keys(query, default_region=settings.CXM_PHONE_REGION)
@@ -81,10 +72,15 @@ def _customer_search(*, query: str, limit: int) -> list[Customer]:
     return by_identifier + by_name
 
 
-def customer_get(*, user: User | None, customer_id: int) -> Customer:
-    _require(user, VIEW_PERMISSION)
+def customer_get(
+    *, actor: Actor, customer_id: int, permission: Permission = Permission.CUSTOMER_VIEW
+) -> Customer:
+    actor_require(actor, permission)
     customer = (
-        Customer.objects.select_related("account", "merged_into").filter(pk=customer_id).first()
+        visible_customers(actor)
+        .select_related("account", "merged_into", "team")
+        .filter(pk=customer_id)
+        .first()
         if _valid_id(customer_id)
         else None
     )
@@ -123,10 +119,14 @@ def customer_merge_events(*, customer: Customer) -> QuerySet[MergeEvent]:
     )
 
 
-def merge_event_get(*, user: User | None, event_id: int) -> MergeEvent:
-    _require(user, CHANGE_PERMISSION)
+def merge_event_get(*, actor: Actor, event_id: int) -> MergeEvent:
+    actor_require(actor, Permission.CUSTOMER_MERGE)
     event = (
-        MergeEvent.objects.select_related("survivor", "merged").filter(pk=event_id).first()
+        MergeEvent.objects.select_related("survivor", "merged")
+        .filter(customer_visibility(actor, prefix="survivor__"))
+        .filter(customer_visibility(actor, prefix="merged__"))
+        .filter(pk=event_id)
+        .first()
         if _valid_id(event_id)
         else None
     )
@@ -136,24 +136,33 @@ def merge_event_get(*, user: User | None, event_id: int) -> MergeEvent:
 
 
 def merge_proposal_list(
-    *, user: User | None, status: str = MergeProposalStatus.PENDING, limit: int = 100
+    *, actor: Actor, status: str = MergeProposalStatus.PENDING, limit: int = 100
 ) -> list[MergeProposal]:
-    _require(user, VIEW_PERMISSION)
+    actor_require(actor, Permission.CUSTOMER_VIEW)
     return list(
-        MergeProposal.objects.filter(status=status)
+        _visible_proposals(actor)
+        .filter(status=status)
         .select_related("customer_low", "customer_high", "interaction", "decided_by")
         .order_by("-created_at", "-id")[:limit]
     )
 
 
-def merge_proposal_count(*, status: str = MergeProposalStatus.PENDING) -> int:
-    return MergeProposal.objects.filter(status=status).count()
+def _visible_proposals(actor: Actor) -> QuerySet[MergeProposal]:
+    # Both customers must be visible: a proposal shows each side's identifiers.
+    return MergeProposal.objects.filter(customer_visibility(actor, prefix="customer_low__")).filter(
+        customer_visibility(actor, prefix="customer_high__")
+    )
 
 
-def merge_proposal_get(*, user: User | None, proposal_id: int) -> MergeProposal:
-    _require(user, CHANGE_PERMISSION)
+def merge_proposal_count(*, actor: Actor, status: str = MergeProposalStatus.PENDING) -> int:
+    return _visible_proposals(actor).filter(status=status).count()
+
+
+def merge_proposal_get(*, actor: Actor, proposal_id: int) -> MergeProposal:
+    actor_require(actor, Permission.CUSTOMER_MERGE)
     proposal = (
-        MergeProposal.objects.select_related("customer_low", "customer_high")
+        _visible_proposals(actor)
+        .select_related("customer_low", "customer_high")
         .filter(pk=proposal_id)
         .first()
         if _valid_id(proposal_id)

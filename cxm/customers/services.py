@@ -11,6 +11,8 @@ from django.contrib.auth.models import AnonymousUser, User
 from django.db import connection, transaction
 from django.utils import timezone
 
+from cxm.access import services as access_services
+from cxm.access.enums import AuditAction
 from cxm.customers.enums import CustomerKind, MergeAction, MergeProposalStatus
 from cxm.customers.identifiers import STRENGTH
 from cxm.customers.models import Account, Customer, Identity, MergeEvent, MergeProposal
@@ -455,6 +457,7 @@ def customer_merge(
     actor: Actor,
     reason: str,
     proposal: MergeProposal | None = None,
+    ip: str | None = None,
 ) -> MergeEvent:
     """Move everything of ``merged`` into ``survivor``, keeping enough to undo it."""
     if not reason.strip():
@@ -479,11 +482,13 @@ def customer_merge(
             "display_name": merged.display_name,
             "kind": merged.kind,
             "account_id": merged.account_id,
+            "team_id": merged.team_id,
         },
         "survivor": {
             "display_name": survivor.display_name,
             "kind": survivor.kind,
             "account_id": survivor.account_id,
+            "team_id": survivor.team_id,
         },
     }
     Identity.objects.filter(id__in=identity_ids).update(customer=survivor)
@@ -495,6 +500,8 @@ def customer_merge(
         survivor.kind = merged.kind
     if survivor.account_id is None:
         survivor.account_id = merged.account_id
+    if survivor.team_id is None:
+        survivor.team_id = merged.team_id
     survivor.save()
     merged.merged_into = survivor
     merged.save(update_fields=["merged_into", "updated_at"])
@@ -506,7 +513,7 @@ def customer_merge(
         proposal.decision_note = reason
         proposal.save()
 
-    return MergeEvent.objects.create(
+    event = MergeEvent.objects.create(
         action=MergeAction.MERGE,
         survivor=survivor,
         merged=merged,
@@ -517,10 +524,27 @@ def customer_merge(
         merged_snapshot=snapshot,
         **_actor_fields(actor),
     )
+    access_services.audit_record(
+        action=AuditAction.MERGE_ACCEPTED,
+        actor=actor,
+        ip=ip,
+        object_type="customer",
+        object_id=survivor.pk,
+        detail={
+            "merge_event": event.pk,
+            "merged_customer": merged.pk,
+            "proposal": proposal.pk if proposal else None,
+            "identities_moved": len(identity_ids),
+            "interactions_moved": len(interaction_ids),
+        },
+    )
+    return event
 
 
 @transaction.atomic
-def customer_unmerge(*, event: MergeEvent, actor: Actor, reason: str) -> MergeEvent:
+def customer_unmerge(
+    *, event: MergeEvent, actor: Actor, reason: str, ip: str | None = None
+) -> MergeEvent:
     """Undo a merge: the merged customer gets back exactly what it had.
 
     Interactions that arrived after the merge through one of the merged
@@ -598,10 +622,20 @@ def customer_unmerge(*, event: MergeEvent, actor: Actor, reason: str) -> MergeEv
     )
     event.undone_by = undo
     event.save(update_fields=["undone_by"])
+    access_services.audit_record(
+        action=AuditAction.MERGE_UNDONE,
+        actor=actor,
+        ip=ip,
+        object_type="customer",
+        object_id=merged.pk,
+        detail={"merge_event": event.pk, "unmerge_event": undo.pk, "survivor": survivor.pk},
+    )
     return undo
 
 
-def merge_proposal_accept(*, proposal: MergeProposal, actor: Actor, note: str = "") -> MergeEvent:
+def merge_proposal_accept(
+    *, proposal: MergeProposal, actor: Actor, note: str = "", ip: str | None = None
+) -> MergeEvent:
     with transaction.atomic():
         proposal = MergeProposal.objects.select_for_update().get(pk=proposal.pk)
         if proposal.status != MergeProposalStatus.PENDING:
@@ -618,6 +652,7 @@ def merge_proposal_accept(*, proposal: MergeProposal, actor: Actor, note: str = 
                 actor=actor,
                 reason=note.strip() or proposal.reason,
                 proposal=proposal,
+                ip=ip,
             )
         proposal.status = MergeProposalStatus.ACCEPTED
         proposal.decided_at = timezone.now()
@@ -630,7 +665,7 @@ def merge_proposal_accept(*, proposal: MergeProposal, actor: Actor, note: str = 
 
 @transaction.atomic
 def merge_proposal_reject(
-    *, proposal: MergeProposal, actor: Actor, note: str = ""
+    *, proposal: MergeProposal, actor: Actor, note: str = "", ip: str | None = None
 ) -> MergeProposal:
     proposal = MergeProposal.objects.select_for_update().get(pk=proposal.pk)
     if proposal.status != MergeProposalStatus.PENDING:
@@ -643,4 +678,26 @@ def merge_proposal_reject(
     proposal.decided_by = actor if actor is not None and actor.is_authenticated else None
     proposal.decision_note = note.strip()
     proposal.save()
+    access_services.audit_record(
+        action=AuditAction.MERGE_REJECTED,
+        actor=actor,
+        ip=ip,
+        object_type="merge_proposal",
+        object_id=proposal.pk,
+        detail={"customers": [proposal.customer_low_id, proposal.customer_high_id]},
+    )
     return proposal
+
+
+def customer_read_record(
+    *, customer: Customer, actor: Any, ip: str | None = None, via: str = "console"
+) -> None:
+    """Write to the audit trail that ``actor`` read this customer's profile."""
+    access_services.audit_record(
+        action=AuditAction.CUSTOMER_VIEWED,
+        actor=actor,
+        ip=ip,
+        object_type="customer",
+        object_id=customer.pk,
+        detail={"via": via},
+    )

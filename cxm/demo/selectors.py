@@ -22,5 +22,5 @@ def demo_counts() -> DemoCounts:
         customers=Customer.objects.filter(merged_into__isnull=True).count(),
         accounts=Account.objects.count(),
         interactions=Interaction.objects.count(),
-        pending_proposals=customer_selectors.merge_proposal_count(),
+        pending_proposals=customer_selectors.merge_proposal_count(actor=None),
     )

@@ -9,11 +9,12 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
-from django.apps import apps
-from django.contrib.auth.models import Permission, User
+from django.contrib.auth.models import User
 from django.db import transaction
 from django.utils import timezone
 
+from cxm.access import services as access_services
+from cxm.access.enums import Role
 from cxm.connectors import services as connector_services
 from cxm.demo import generator
 from cxm.interactions import services as interaction_services
@@ -80,10 +81,9 @@ def demo_password_ensure(*, data_dir: Path, environ: Mapping[str, str] = os.envi
 
 @transaction.atomic
 def demo_login_ensure(*, password: str) -> User:
-    """A staff login named ``demo`` that may use every part of CXM, with this password.
+    """A login named ``demo`` with the administrator role, with this password.
 
-    Not a superuser: it cannot manage users. Its permissions are granted again
-    on every run, so an app added later is covered too.
+    Not a superuser: Django's own user admin stays closed to it.
     """
     user, _ = User.objects.get_or_create(
         username=DEMO_USERNAME, defaults={"first_name": "Demo", "last_name": "Agent"}
@@ -93,6 +93,7 @@ def demo_login_ensure(*, password: str) -> User:
     user.set_password(password)
     user.full_clean()
     user.save()
-    labels = [config.label for config in apps.get_app_configs() if config.name.startswith("cxm.")]
-    user.user_permissions.add(*Permission.objects.filter(content_type__app_label__in=labels))
+    membership = getattr(user, "membership", None)
+    if membership is None or membership.role != Role.ADMINISTRATOR:
+        access_services.membership_set(user=user, role=Role.ADMINISTRATOR)
     return user

@@ -5,8 +5,10 @@ from typing import Any
 from django.http import HttpRequest, HttpResponse
 from ninja import Router, Status
 
+from cxm.access.permissions import Permission
+from cxm.access.throttles import IngestThrottle
 from cxm.connectors.auth import TokenAuth
-from cxm.connectors.models import ApiToken, TokenScope
+from cxm.connectors.models import ApiToken
 from cxm.errors import CXMError
 from cxm.interactions import services
 from cxm.interactions.parsing import iter_ndjson
@@ -34,13 +36,15 @@ def _errors(result: services.IngestResult) -> list[dict[str, Any]]:
 
 @router.post(
     "",
-    auth=TokenAuth(TokenScope.INGEST),
+    auth=TokenAuth(Permission.INTERACTION_INGEST),
+    throttle=IngestThrottle(),
     response={
         200: IngestOneOut,
         201: IngestOneOut,
         401: ErrorOut,
         403: ErrorOut,
         422: IngestErrorOut,
+        429: ErrorOut,
     },
     openapi_extra={
         "requestBody": {
@@ -85,8 +89,9 @@ def interaction_create(request: HttpRequest) -> Status[dict[str, Any]]:
 
 @router.post(
     "/bulk",
-    auth=TokenAuth(TokenScope.INGEST),
-    response={200: BulkIngestOut, 401: ErrorOut, 403: ErrorOut, 413: ErrorOut},
+    auth=TokenAuth(Permission.INTERACTION_INGEST),
+    throttle=IngestThrottle(),
+    response={200: BulkIngestOut, 401: ErrorOut, 403: ErrorOut, 413: ErrorOut, 429: ErrorOut},
     openapi_extra={
         "requestBody": {
             "required": True,

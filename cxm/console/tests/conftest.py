@@ -9,9 +9,11 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
-from django.contrib.auth.models import Permission, User
+from django.contrib.auth.models import User
 from django.test import Client
 
+from cxm.access import services as access_services
+from cxm.access.enums import Role
 from cxm.connectors.models import Source
 from cxm.customers.models import Customer, MergeProposal
 from cxm.interactions.services import IngestResult, SourcePolicy, interactions_ingest
@@ -189,11 +191,9 @@ def proposal(ingest: Ingest) -> MergeProposal:
 
 @pytest.fixture
 def viewer(db: None) -> User:
-    """May look at customers, may not merge them."""
+    """May look at customers, may not merge them (an analyst)."""
     user = User.objects.create_user("viewer", password="a-long-test-passphrase")
-    user.user_permissions.add(
-        Permission.objects.get(content_type__app_label="customers", codename="view_customer")
-    )
+    access_services.membership_set(user=user, role=Role.ANALYST)
     return user
 
 
@@ -206,7 +206,7 @@ def viewer_client(viewer: User) -> Client:
 
 @pytest.fixture
 def stranger_client(db: None) -> Client:
-    """Signed in, but without any permission on customers."""
+    """Signed in, but without any role in CXM."""
     user = User.objects.create_user("stranger", password="a-long-test-passphrase")
     client = Client()
     client.force_login(user)

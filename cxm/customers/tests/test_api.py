@@ -162,7 +162,10 @@ def test_a_console_user_without_permission_is_403(db: None, ann: Customer) -> No
     response = client.get(f"/api/v1/customers/{ann.pk}")
 
     assert response.status_code == 403
-    assert response.json() == {"code": "forbidden", "message": "Your role does not allow this"}
+    assert response.json() == {
+        "code": "forbidden",
+        "message": "Your account has no role in CXM yet; ask an administrator to give you one",
+    }
 
 
 # ---- search and profile --------------------------------------------------

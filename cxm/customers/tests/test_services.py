@@ -94,8 +94,18 @@ def test_merge_moves_identities_and_interactions_and_writes_the_audit_row(
     assert event.proposal is None
     assert event.undone_by is None
     assert event.merged_snapshot == {
-        "merged": {"display_name": "", "kind": "business", "account_id": merged_account},
-        "survivor": {"display_name": "Ann", "kind": "unknown", "account_id": survivor.account_id},
+        "merged": {
+            "display_name": "",
+            "kind": "business",
+            "account_id": merged_account,
+            "team_id": None,
+        },
+        "survivor": {
+            "display_name": "Ann",
+            "kind": "unknown",
+            "account_id": survivor.account_id,
+            "team_id": None,
+        },
     }
 
 

@@ -419,4 +419,4 @@ def test_the_openapi_schema_is_served_without_a_token(client: Client) -> None:
     }
     bulk = schema["paths"]["/api/v1/interactions/bulk"]["post"]
     assert list(bulk["requestBody"]["content"]) == ["application/x-ndjson"]
-    assert sorted(bulk["responses"]) == ["200", "401", "403", "413"]
+    assert sorted(bulk["responses"]) == ["200", "401", "403", "413", "429"]

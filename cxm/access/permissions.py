@@ -1,0 +1,43 @@
+"""What each role and each API token scope may do.
+
+Every console view and API operation names one of these permissions (see
+``cxm.access.decorators``); nothing is allowed that no table below grants.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from cxm.access.enums import Role
+
+
+class Permission(StrEnum):
+    CUSTOMER_VIEW = "customer.view"
+    CUSTOMER_MERGE = "customer.merge"
+    INTERACTION_INGEST = "interaction.ingest"
+    PRIVACY_EXPORT = "privacy.export"
+    PRIVACY_ERASE = "privacy.erase"
+    AUDIT_VIEW = "audit.view"
+    ACCESS_MANAGE = "access.manage"
+
+
+# Declared by routes that anyone may call: the sign-in page, the API schema.
+PUBLIC = "public"
+
+ROLE_PERMISSIONS: dict[str, frozenset[Permission]] = {
+    Role.AGENT: frozenset({Permission.CUSTOMER_VIEW, Permission.CUSTOMER_MERGE}),
+    Role.SUPERVISOR: frozenset({Permission.CUSTOMER_VIEW, Permission.CUSTOMER_MERGE}),
+    Role.ANALYST: frozenset({Permission.CUSTOMER_VIEW}),
+    Role.EXECUTIVE: frozenset({Permission.CUSTOMER_VIEW}),
+    Role.ADMINISTRATOR: frozenset(Permission),
+}
+
+# Roles that work one or more teams' customers: they see those customers and
+# the ones no team owns yet, never another team's.
+TEAM_SCOPED_ROLES = frozenset({Role.AGENT, Role.SUPERVISOR})
+
+TOKEN_SCOPE_PERMISSIONS: dict[str, frozenset[Permission]] = {
+    "ingest": frozenset({Permission.INTERACTION_INGEST}),
+    "read": frozenset({Permission.CUSTOMER_VIEW}),
+    "admin": frozenset(Permission),
+}

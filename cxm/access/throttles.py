@@ -1,0 +1,35 @@
+"""Request rate limits: the API's ingestion per token, the sign-in page per address.
+
+Counted in Django's cache (the database cache by default, so every web process
+of a deployment shares the counts). Over the limit the answer is 429 with a
+Retry-After header.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.http import HttpRequest
+from ninja.throttling import AuthRateThrottle, SimpleRateThrottle
+
+from cxm.access.decorators import request_ip
+
+
+class IngestThrottle(AuthRateThrottle):
+    """Per API token: a runaway integration cannot starve the others."""
+
+    scope = "ingest"
+
+    def __init__(self) -> None:
+        super().__init__(settings.CXM_RATE_INGEST)
+
+
+class LoginThrottle(SimpleRateThrottle):
+    """Per client address, on every sign-in attempt, right or wrong."""
+
+    scope = "login"
+
+    def __init__(self) -> None:
+        super().__init__(settings.CXM_RATE_LOGIN)
+
+    def get_cache_key(self, request: HttpRequest) -> str | None:
+        return self.cache_format % {"scope": self.scope, "ident": request_ip(request) or "?"}
