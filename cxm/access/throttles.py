@@ -7,6 +7,8 @@ Retry-After header.
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.conf import settings
 from django.http import HttpRequest
 from ninja.throttling import AuthRateThrottle, SimpleRateThrottle
@@ -14,22 +16,42 @@ from ninja.throttling import AuthRateThrottle, SimpleRateThrottle
 from cxm.access.decorators import request_ip
 
 
-class IngestThrottle(AuthRateThrottle):
+class _SettingRate:
+    """Reads its rate from a setting on every request, so that it can change at run time."""
+
+    setting = ""
+
+    def current_rate(self: Any) -> None:
+        self.rate = getattr(settings, self.setting)
+        self.num_requests, self.duration = self.parse_rate(self.rate)
+
+
+class IngestThrottle(_SettingRate, AuthRateThrottle):
     """Per API token: a runaway integration cannot starve the others."""
 
     scope = "ingest"
+    setting = "CXM_RATE_INGEST"
 
     def __init__(self) -> None:
-        super().__init__(settings.CXM_RATE_INGEST)
+        super().__init__(getattr(settings, self.setting))
+
+    def allow_request(self, request: HttpRequest) -> bool:
+        self.current_rate()
+        return super().allow_request(request)
 
 
-class LoginThrottle(SimpleRateThrottle):
+class LoginThrottle(_SettingRate, SimpleRateThrottle):
     """Per client address, on every sign-in attempt, right or wrong."""
 
     scope = "login"
+    setting = "CXM_RATE_LOGIN"
 
     def __init__(self) -> None:
-        super().__init__(settings.CXM_RATE_LOGIN)
+        super().__init__(getattr(settings, self.setting))
+
+    def allow_request(self, request: HttpRequest) -> bool:
+        self.current_rate()
+        return super().allow_request(request)
 
     def get_cache_key(self, request: HttpRequest) -> str | None:
         return self.cache_format % {"scope": self.scope, "ident": request_ip(request) or "?"}

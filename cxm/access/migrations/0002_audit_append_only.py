@@ -16,8 +16,9 @@ BEGIN
     ) THEN
         RETURN OLD;
     END IF;
-    RAISE EXCEPTION 'CXM audit rows are append-only: % refused', TG_OP
-        USING ERRCODE = 'insufficient_privilege';
+    RAISE EXCEPTION USING
+        MESSAGE = 'CXM audit rows are append-only: ' || TG_OP || ' refused',
+        ERRCODE = 'insufficient_privilege';
 END
 $$ LANGUAGE plpgsql;
 
