@@ -34,6 +34,11 @@ class ApiToken(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     last_used_at = models.DateTimeField(null=True, blank=True)
     revoked_at = models.DateTimeField(null=True, blank=True)
+    # None: until revoked. A rotated token keeps working until its grace ends.
+    expires_at = models.DateTimeField(null=True, blank=True)
+    rotated_to = models.OneToOneField(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="rotated_from"
+    )
 
     class Meta:
         constraints = [
