@@ -14,6 +14,7 @@ class AccessConfig(AppConfig):
         from django.utils.module_loading import autodiscover_modules
 
         autodiscover_modules("privacy")
+        from cxm.access import personal_data  # noqa: F401
 
 
 class CXMAdminConfig(admin_apps.AdminConfig):

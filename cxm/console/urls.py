@@ -8,6 +8,8 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("customers/", views.customer_search, name="customer-search"),
     path("customers/<int:customer_id>/", views.customer_detail, name="customer-detail"),
+    path("customers/<int:customer_id>/export/", views.customer_export, name="customer-export"),
+    path("customers/<int:customer_id>/erase/", views.customer_erase, name="customer-erase"),
     path("merge-proposals/", views.merge_proposals, name="merge-proposals"),
     path(
         "merge-proposals/<int:proposal_id>/accept/",

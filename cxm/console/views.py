@@ -6,11 +6,12 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 
+from cxm.access import privacy
 from cxm.access.decorators import console_view, request_ip
 from cxm.access.permissions import Permission
 from cxm.customers import selectors, services
@@ -191,3 +192,41 @@ def merge_undo(request: HttpRequest, event_id: int) -> HttpResponse:
             request, f"Un-merged: customer {event.merged_id} has its own profile again."
         )
     return redirect("console:customer-detail", customer_id=event.survivor_id)
+
+
+@console_view(Permission.PRIVACY_EXPORT)
+def customer_export(request: HttpRequest, customer_id: int) -> HttpResponse:
+    customer = selectors.customer_get(
+        actor=request.user, customer_id=customer_id, permission=Permission.PRIVACY_EXPORT
+    )
+    document = privacy.customer_export(
+        actor=request.user, customer_id=customer.pk, ip=request_ip(request)
+    )
+    response = JsonResponse(document, json_dumps_params={"indent": 2, "ensure_ascii": False})
+    response["Content-Disposition"] = (
+        f'attachment; filename="cxm-customer-{document["customer_id"]}.json"'
+    )
+    return response
+
+
+@console_view(Permission.PRIVACY_ERASE, methods=("POST",))
+def customer_erase(request: HttpRequest, customer_id: int) -> HttpResponse:
+    customer = selectors.customer_get(
+        actor=request.user, customer_id=customer_id, permission=Permission.PRIVACY_ERASE
+    )
+    if request.POST.get("confirm", "").strip() != "ERASE":
+        messages.error(request, "Type ERASE in the box to confirm; nothing was erased.")
+        return redirect("console:customer-detail", customer_id=customer.pk)
+    report = privacy.customer_erase(
+        actor=request.user,
+        customer_id=customer.pk,
+        reason=request.POST.get("reason", "")[:500],
+        ip=request_ip(request),
+    )
+    erased = sum(report.counts.values())
+    messages.success(
+        request,
+        f"Erased the personal data of customer {report.customer_id} ({erased} rows changed). "
+        "Interaction counts and dates stay.",
+    )
+    return redirect("console:customer-detail", customer_id=report.customer_id)

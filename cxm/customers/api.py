@@ -6,12 +6,14 @@ from django.http import HttpRequest
 from ninja import Query, Router, Schema
 from pydantic import Field
 
+from cxm.access import privacy
 from cxm.access.decorators import request_ip
 from cxm.access.permissions import Permission
 from cxm.connectors.auth import acting_party, requires
 from cxm.customers import selectors, services
 from cxm.customers.models import Customer
 from cxm.customers.schemas import CustomerListOut, CustomerOut, CustomerSummaryOut
+from cxm.errors import ValidationFailed
 from cxm.interactions import selectors as interaction_selectors
 from cxm.interactions.schemas import ErrorOut, TimelineOut
 
@@ -22,6 +24,17 @@ READ_AUTH = requires(Permission.CUSTOMER_VIEW)
 class SearchParams(Schema):
     q: str = Field("", max_length=200, description="Any identifier, or part of a name")
     limit: int = Field(50, ge=1, le=200)
+
+
+class ErasureIn(Schema):
+    confirm: bool = Field(description="Must be true: an erasure cannot be undone")
+    reason: str = Field("", max_length=500, description="Why, e.g. the request's reference")
+
+
+class ErasureOut(Schema):
+    customer_id: int
+    customer_ids: list[int]
+    counts: dict[str, int]
 
 
 class TimelineParams(Schema):
@@ -104,6 +117,45 @@ def customer_timeline(
         customer=customer, channel=params.channel, cursor=params.cursor, limit=params.limit
     )
     return {"customer_id": customer.pk, "items": page.items, "next_cursor": page.next_cursor}
+
+
+@router.get(
+    "/{customer_id}/export",
+    auth=requires(Permission.PRIVACY_EXPORT),
+    response={200: dict[str, Any], 401: ErrorOut, 403: ErrorOut, 404: ErrorOut},
+    summary="Everything CXM holds about one customer (administrators)",
+)
+def customer_export(request: HttpRequest, customer_id: int) -> dict[str, Any]:
+    actor = acting_party(request)
+    customer = selectors.customer_get(
+        actor=actor, customer_id=customer_id, permission=Permission.PRIVACY_EXPORT
+    )
+    return privacy.customer_export(actor=actor, customer_id=customer.pk, ip=request_ip(request))
+
+
+@router.post(
+    "/{customer_id}/erase",
+    auth=requires(Permission.PRIVACY_ERASE),
+    response={200: ErasureOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 422: ErrorOut},
+    summary="Erase one customer's personal data everywhere (administrators)",
+)
+def customer_erase(request: HttpRequest, customer_id: int, payload: ErasureIn) -> dict[str, Any]:
+    actor = acting_party(request)
+    customer = selectors.customer_get(
+        actor=actor, customer_id=customer_id, permission=Permission.PRIVACY_ERASE
+    )
+    if not payload.confirm:
+        raise ValidationFailed(
+            "Send confirm: true to erase; an erasure cannot be undone", code="not_confirmed"
+        )
+    report = privacy.customer_erase(
+        actor=actor, customer_id=customer.pk, reason=payload.reason, ip=request_ip(request)
+    )
+    return {
+        "customer_id": report.customer_id,
+        "customer_ids": report.customer_ids,
+        "counts": report.counts,
+    }
 
 
 __all__ = ["CustomerSummaryOut", "router"]

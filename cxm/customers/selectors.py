@@ -171,3 +171,30 @@ def merge_proposal_get(*, actor: Actor, proposal_id: int) -> MergeProposal:
     if proposal is None:
         raise NotFound(f"There is no merge proposal {proposal_id}")
     return proposal
+
+
+def customer_group_ids(*, customer_id: int) -> list[int]:
+    """One person's customer rows: the surviving profile first, then every
+    customer merged into it (directly or through another merge)."""
+    if not _valid_id(customer_id):
+        raise NotFound(f"There is no customer {customer_id}")
+    current = Customer.objects.filter(pk=customer_id).values_list("pk", "merged_into_id").first()
+    if current is None:
+        raise NotFound(f"There is no customer {customer_id}")
+    seen = {current[0]}
+    while current[1] is not None and current[1] not in seen:
+        seen.add(current[1])
+        found = Customer.objects.filter(pk=current[1]).values_list("pk", "merged_into_id").first()
+        assert found is not None
+        current = found
+    root = current[0]
+    group, frontier = [root], [root]
+    while frontier:
+        frontier = list(
+            Customer.objects.filter(merged_into_id__in=frontier)
+            .exclude(pk__in=group)
+            .order_by("pk")
+            .values_list("pk", flat=True)
+        )
+        group.extend(frontier)
+    return group

@@ -412,6 +412,8 @@ def test_the_openapi_schema_is_served_without_a_token(client: Client) -> None:
         "/api/v1/customers": ["get"],
         "/api/v1/customers/{customer_id}": ["get"],
         "/api/v1/customers/{customer_id}/timeline": ["get"],
+        "/api/v1/customers/{customer_id}/export": ["get"],
+        "/api/v1/customers/{customer_id}/erase": ["post"],
     }
     assert schema["components"]["securitySchemes"]["TokenAuth"] == {
         "type": "http",
