@@ -220,6 +220,12 @@ AXES_VERBOSE = False
 # A bulk NDJSON body holds up to 10,000 lines and a line may carry a 1 MB body.
 DATA_UPLOAD_MAX_MEMORY_SIZE = int(os.environ.get("CXM_MAX_REQUEST_BYTES", 64 * 1024 * 1024))
 
+# Outbound requests (webhooks, fetches) go only to public addresses, except
+# these networks or host names of on-premise systems (comma-separated).
+CXM_OUTBOUND_ALLOW = [
+    e.strip() for e in os.environ.get("CXM_OUTBOUND_ALLOW", "").split(",") if e.strip()
+]
+
 # Region used to read phone numbers written without a country code.
 CXM_PHONE_REGION = os.environ.get("CXM_PHONE_REGION", "GB")
 
