@@ -63,7 +63,7 @@ def internal_server() -> Iterator[tuple[str, type[_Handler]]]:
         ("172.16.0.9", "a private-network address"),
         ("192.168.1.1", "a private-network address"),
         ("fd00:ec2::254", "a private-network address"),
-        ("0.0.0.0", "a private-network address"),
+        ("0.0.0.0", "a private-network address"),  # noqa: S104 - refused, not bound
         ("100.100.100.200", "not a public internet address"),
         ("224.0.0.1", "not a unicast internet address"),
         ("93.184.215.14", None),
