@@ -62,6 +62,8 @@ INSTALLED_APPS = [
     "cxm.demo",
     "axes",
     "csp",
+    "django_tasks",
+    "django_tasks_db",
     # Serves the API docs page's Swagger UI from CXM's own static files, not a CDN.
     "ninja",
 ]
@@ -219,6 +221,21 @@ AXES_VERBOSE = False
 
 # A bulk NDJSON body holds up to 10,000 lines and a line may carry a 1 MB body.
 DATA_UPLOAD_MAX_MEMORY_SIZE = int(os.environ.get("CXM_MAX_REQUEST_BYTES", 64 * 1024 * 1024))
+
+# Background tasks live in the database, run by `cxm worker` processes.
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+
+
+def _env_days(name: str, default: int | None) -> int | None:
+    value = os.environ.get(name, "")
+    if value.strip().lower() in ("never", "forever"):
+        return None
+    return int(value) if value.strip() else default
+
+
+# Retention per data class, in days (unset: the default; "never": keep for ever).
+CXM_RETAIN_AUDIT_DAYS = _env_days("CXM_RETAIN_AUDIT_DAYS", 730)
+CXM_RETAIN_INTERACTION_TEXT_DAYS = _env_days("CXM_RETAIN_INTERACTION_TEXT_DAYS", None)
 
 # Outbound requests (webhooks, fetches) go only to public addresses, except
 # these networks or host names of on-premise systems (comma-separated).

@@ -88,3 +88,13 @@ class AuditPurgePermit(models.Model):
 
     def __str__(self) -> str:
         return f"audit purge before {self.before:%Y-%m-%d}"
+
+
+class ScheduledRun(models.Model):
+    """When each periodic job was last queued, so that several workers queue it once."""
+
+    name = models.CharField(max_length=100, unique=True)
+    last_queued_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"{self.name} (last queued {self.last_queued_at:%Y-%m-%d %H:%M})"

@@ -1,7 +1,7 @@
 """The access app's own tables hold staff data, not customers' personal data."""
 
 from cxm.access import privacy
-from cxm.access.models import AuditEvent, AuditPurgePermit, Membership, Team
+from cxm.access.models import AuditEvent, AuditPurgePermit, Membership, ScheduledRun, Team
 
 privacy.declare_not_personal(Team, reason="a group of staff")
 privacy.declare_not_personal(Membership, reason="a staff member's role")
@@ -11,3 +11,4 @@ privacy.declare_not_personal(
     "(checked by test_audit_details_hold_no_personal_data)",
 )
 privacy.declare_not_personal(AuditPurgePermit, reason="a cut-off date")
+privacy.declare_not_personal(ScheduledRun, reason="when a periodic job last ran")

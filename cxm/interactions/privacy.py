@@ -1,10 +1,12 @@
-"""What the interactions app holds about a person, and how it is exported and erased."""
+"""What the interactions app holds about a person, how it is exported and erased,
+and how long its texts are kept."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime
 
-from cxm.access import privacy
+from cxm.access import privacy, retention
 from cxm.interactions.models import Interaction
 
 
@@ -23,4 +25,20 @@ privacy.register(
     erase=_erase,
     erasure="subject, body and attributes blanked; channel, direction and time stay",
     order=700,
+)
+
+
+def _purge_texts(before: datetime) -> int:
+    return (
+        Interaction.objects.filter(occurred_at__lt=before)
+        .exclude(subject="", body="", attributes={})
+        .update(subject="", body="", attributes={})
+    )
+
+
+retention.register(
+    name="interaction_texts",
+    setting="CXM_RETAIN_INTERACTION_TEXT_DAYS",
+    purge=_purge_texts,
+    what="subjects, bodies and attributes of interactions (the dated rows stay)",
 )

@@ -1,0 +1,54 @@
+"""Periodic jobs, queued by ``cxm worker`` when due.
+
+Each worker checks the schedule between batches; a row lock on the job's
+``ScheduledRun`` makes sure that with several workers a due job is queued once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+
+from cxm.access.models import ScheduledRun
+
+
+@dataclass(frozen=True)
+class Periodic:
+    name: str
+    every: timedelta
+    enqueue: Callable[[], Any]
+
+
+def _retention() -> Any:
+    from cxm.access.tasks import retention_apply_task
+
+    return retention_apply_task.enqueue()
+
+
+SCHEDULE = [Periodic("retention", timedelta(days=1), _retention)]
+
+
+def schedule_due(
+    *, now: datetime | None = None, schedule: list[Periodic] | None = None
+) -> list[str]:
+    """Queue every job whose period has passed since it was last queued."""
+    now = now or timezone.now()
+    queued = []
+    for job in schedule or SCHEDULE:
+        with transaction.atomic():
+            ScheduledRun.objects.get_or_create(
+                name=job.name, defaults={"last_queued_at": now - job.every}
+            )
+            run = ScheduledRun.objects.select_for_update().get(name=job.name)
+            if now - run.last_queued_at < job.every:
+                continue
+            run.last_queued_at = now
+            run.save(update_fields=["last_queued_at"])
+            job.enqueue()
+            queued.append(job.name)
+    return queued
