@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.core.exceptions import RequestDataTooBig
 from django.http import HttpRequest, HttpResponse
 from ninja import NinjaAPI
-from ninja.errors import AuthenticationError, Throttled
+from ninja.errors import AuthenticationError, HttpError, Throttled
 from ninja.errors import ValidationError as NinjaValidationError
 
 from cxm.access.decorators import public_view
@@ -75,6 +75,25 @@ def throttled(request: HttpRequest, exc: Throttled) -> HttpResponse:
             "/api/v1/interactions/bulk rather than many single requests.",
         },
         status=429,
+    )
+
+
+@api.exception_handler(HttpError)
+def http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
+    if exc.status_code == 400 and exc.message.startswith("Cannot parse request body"):
+        # Ninja's word for a body that is not JSON: an invalid request like any other.
+        return api.create_response(
+            request,
+            {
+                "code": "invalid",
+                "message": "The request body is not valid JSON (send UTF-8 JSON with "
+                "Content-Type: application/json)",
+                "errors": [{"field": "(body)", "message": "is not valid JSON"}],
+            },
+            status=422,
+        )
+    return api.create_response(
+        request, {"code": f"http_{exc.status_code}", "message": exc.message}, status=exc.status_code
     )
 
 

@@ -26,6 +26,20 @@ $VENV/bin/mypy cxm bench || failed+=("mypy")
 step "makemigrations --check"
 $VENV/bin/cxm makemigrations --check --dry-run || failed+=("makemigrations")
 
+step "check --deploy (production settings)"
+CXM_HTTPS=1 CXM_ALLOWED_HOSTS=cxm.example.com \
+    CXM_SECRET_KEY=$(python3 -c 'import secrets; print(secrets.token_urlsafe(50))') \
+    $VENV/bin/cxm check --deploy --fail-level WARNING || failed+=("check --deploy")
+
+step "bandit (high severity)"
+$VENV/bin/bandit -q -r cxm --severity-level high || failed+=("bandit")
+
+step "pip-audit"
+scripts/audit-deps || failed+=("pip-audit")
+
+step "schemathesis against the running API"
+scripts/api-fuzz || failed+=("schemathesis")
+
 step "tests on SQLite"
 env -u DATABASE_URL $VENV/bin/pytest -n "$workers" -q || failed+=("tests on SQLite")
 
@@ -41,4 +55,5 @@ if [ ${#failed[@]} -gt 0 ]; then
     printf 'FAILED: %s\n' "${failed[@]}"
     exit 1
 fi
-echo "All checks passed: ruff, mypy, makemigrations, tests on SQLite and PostgreSQL."
+echo "All checks passed: ruff, mypy, makemigrations, check --deploy, bandit, pip-audit (see above),"
+echo "schemathesis, tests on SQLite and PostgreSQL."

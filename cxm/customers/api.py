@@ -19,6 +19,16 @@ from cxm.interactions.schemas import ErrorOut, TimelineOut
 
 router = Router(tags=["customers"])
 READ_AUTH = requires(Permission.CUSTOMER_VIEW)
+# The HTTP server itself (gunicorn) refuses a request line over 8 KB before CXM
+# sees it, with an HTML page; documented so that clients know to expect it.
+URI_TOO_LONG = {
+    "responses": {
+        "414": {
+            "description": "The URL is too long (answered by the HTTP server)",
+            "content": {"text/html": {"schema": {"type": "string"}}},
+        }
+    }
+}
 
 
 class SearchParams(Schema):
@@ -56,8 +66,9 @@ def _summary(customer: Customer) -> dict[str, Any]:
 
 @router.get(
     "",
+    openapi_extra=URI_TOO_LONG,
     auth=READ_AUTH,
-    response={200: CustomerListOut, 401: ErrorOut, 403: ErrorOut},
+    response={200: CustomerListOut, 401: ErrorOut, 403: ErrorOut, 422: ErrorOut},
     summary="Search customers by any identifier or name",
 )
 def customer_list(request: HttpRequest, params: Query[SearchParams]) -> dict[str, Any]:
@@ -69,8 +80,9 @@ def customer_list(request: HttpRequest, params: Query[SearchParams]) -> dict[str
 
 @router.get(
     "/{customer_id}",
+    openapi_extra=URI_TOO_LONG,
     auth=READ_AUTH,
-    response={200: CustomerOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut},
+    response={200: CustomerOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 422: ErrorOut},
     summary="The unified profile of one customer",
 )
 def customer_detail(request: HttpRequest, customer_id: int) -> dict[str, Any]:
@@ -100,6 +112,7 @@ def customer_detail(request: HttpRequest, customer_id: int) -> dict[str, Any]:
 
 @router.get(
     "/{customer_id}/timeline",
+    openapi_extra=URI_TOO_LONG,
     auth=READ_AUTH,
     response={200: TimelineOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 422: ErrorOut},
     summary="Every interaction of a customer on every channel, newest first",
@@ -121,8 +134,9 @@ def customer_timeline(
 
 @router.get(
     "/{customer_id}/export",
+    openapi_extra=URI_TOO_LONG,
     auth=requires(Permission.PRIVACY_EXPORT),
-    response={200: dict[str, Any], 401: ErrorOut, 403: ErrorOut, 404: ErrorOut},
+    response={200: dict[str, Any], 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 422: ErrorOut},
     summary="Everything CXM holds about one customer (administrators)",
 )
 def customer_export(request: HttpRequest, customer_id: int) -> dict[str, Any]:

@@ -701,3 +701,11 @@ def customer_read_record(
         object_id=customer.pk,
         detail={"via": via},
     )
+
+
+def customers_team_assign(*, kind: str, team: Any, only_unassigned: bool = True) -> int:
+    """Give every customer of ``kind`` (without a team, by default) to ``team``."""
+    customers = Customer.objects.filter(kind=kind)
+    if only_unassigned:
+        customers = customers.filter(team__isnull=True)
+    return customers.update(team=team, updated_at=timezone.now())

@@ -16,6 +16,8 @@ from django.utils import timezone
 from cxm.access import services as access_services
 from cxm.access.enums import Role
 from cxm.connectors import services as connector_services
+from cxm.customers import services as customer_services
+from cxm.customers.enums import CustomerKind
 from cxm.demo import generator
 from cxm.interactions import services as interaction_services
 from cxm.interactions.parsing import Record
@@ -59,7 +61,27 @@ def demo_load(
         policy=SourcePolicy(default=None, bound=False),
         on_chunk=on_chunk,
     )
+    demo_teams_assign()
     return DemoLoaded(result=result, planted=plan.planted)
+
+
+DEMO_TEAMS = {
+    CustomerKind.RESIDENTIAL: "Residential care",
+    CustomerKind.BUSINESS: "Business care",
+}
+
+
+def demo_teams_assign() -> dict[str, int]:
+    """Northvale's two care teams own the residential and the business customers.
+
+    Customers whose kind is not known yet stay with no team, where every agent sees
+    them. Only customers without a team are assigned, so a run again changes nothing.
+    """
+    assigned = {}
+    for kind, name in DEMO_TEAMS.items():
+        team = access_services.team_get_or_create(name=name)
+        assigned[name] = customer_services.customers_team_assign(kind=kind, team=team)
+    return assigned
 
 
 def demo_password_ensure(*, data_dir: Path, environ: Mapping[str, str] = os.environ) -> str:

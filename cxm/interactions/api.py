@@ -18,6 +18,7 @@ from cxm.interactions.schemas import (
     IngestErrorOut,
     IngestOneOut,
     InteractionIn,
+    inline_json_schema,
 )
 
 router = Router(tags=["interactions"])
@@ -49,7 +50,7 @@ def _errors(result: services.IngestResult) -> list[dict[str, Any]]:
     openapi_extra={
         "requestBody": {
             "required": True,
-            "content": {"application/json": {"schema": InteractionIn.model_json_schema()}},
+            "content": {"application/json": {"schema": inline_json_schema(InteractionIn)}},
         }
     },
     summary="Send one interaction",
@@ -96,7 +97,15 @@ def interaction_create(request: HttpRequest) -> Status[dict[str, Any]]:
         "requestBody": {
             "required": True,
             "description": "NDJSON: one interaction object per line, up to 10,000 lines.",
-            "content": {"application/x-ndjson": {"schema": {"type": "string"}}},
+            "content": {
+                "application/x-ndjson": {
+                    "schema": {
+                        "type": "array",
+                        "items": inline_json_schema(InteractionIn),
+                        "maxItems": MAX_BULK_LINES,
+                    }
+                }
+            },
         }
     },
     summary="Send up to 10,000 interactions as NDJSON",

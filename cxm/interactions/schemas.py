@@ -89,3 +89,26 @@ class TimelineOut(Schema):
     customer_id: int
     items: list[InteractionOut]
     next_cursor: str | None
+
+
+def inline_json_schema(model: type[Schema]) -> dict[str, Any]:
+    """The model's JSON schema with its ``$defs`` written in place.
+
+    Embedded in an OpenAPI document, pydantic's ``#/$defs/...`` references would
+    point at the document's root, where there are none.
+    """
+    schema = model.model_json_schema()
+    definitions = schema.pop("$defs", {})
+
+    def resolve(node: Any) -> Any:
+        if isinstance(node, dict):
+            reference = node.get("$ref")
+            if isinstance(reference, str) and reference.startswith("#/$defs/"):
+                return resolve(definitions[reference.removeprefix("#/$defs/")])
+            return {key: resolve(value) for key, value in node.items()}
+        if isinstance(node, list):
+            return [resolve(item) for item in node]
+        return node
+
+    resolved: dict[str, Any] = resolve(schema)
+    return resolved

@@ -242,3 +242,19 @@ def test_channel_mix_of_the_full_demo_is_plausible() -> None:
     kinds = Counter(e.kind for e in plan.episodes)
     assert kinds["first_record"] > 1500
     assert sum(plan.planted.values()) == 42
+
+
+@pytest.mark.django_db
+def test_the_demo_gives_residential_and_business_customers_to_their_care_teams() -> None:
+    services.demo_load(customers=60, interactions=400, now=NOW)
+
+    by_team = dict(
+        Customer.objects.filter(merged_into__isnull=True)
+        .values_list("kind")
+        .annotate(teams=Count("team", distinct=True))
+        .values_list("kind", "teams")
+    )
+    assert by_team.get(CustomerKind.RESIDENTIAL) == 1
+    assert by_team.get(CustomerKind.BUSINESS) == 1
+    assert not Customer.objects.filter(kind=CustomerKind.UNKNOWN, team__isnull=False).exists()
+    assert services.demo_teams_assign() == {"Residential care": 0, "Business care": 0}

@@ -52,6 +52,8 @@ class Command(BaseCommand):
                 "threads": options["threads"],
                 "worker_class": "gthread",
                 "timeout": 120,
+                # The longest request line gunicorn accepts; longer ones get 414.
+                "limit_request_line": 8190,
                 "accesslog": "-",
                 "errorlog": "-",
             }
