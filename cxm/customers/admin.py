@@ -1,8 +1,10 @@
 from typing import Any
 
 from django.contrib import admin
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
 
+from cxm.access.decorators import request_ip
+from cxm.customers import services
 from cxm.customers.models import Account, Customer, Identity, MergeEvent, MergeProposal
 
 
@@ -18,8 +20,19 @@ class CustomerAdmin(admin.ModelAdmin):
     list_display = ["id", "display_name", "kind", "account", "merged_into", "created_at"]
     list_filter = ["kind"]
     search_fields = ["display_name", "identities__value_normalized"]
-    raw_id_fields = ["account", "merged_into"]
+    raw_id_fields = ["account", "merged_into", "team"]
     inlines = [IdentityInline]
+
+    def change_view(
+        self, request: HttpRequest, object_id: str, form_url: str = "", extra_context: Any = None
+    ) -> HttpResponse:
+        # Reading a profile in the admin is a read like any other: audited.
+        customer = Customer.objects.filter(pk=object_id).first() if object_id.isdigit() else None
+        if customer is not None and request.method == "GET":
+            services.customer_read_record(
+                customer=customer, actor=request.user, ip=request_ip(request), via="admin"
+            )
+        return super().change_view(request, object_id, form_url, extra_context)
 
 
 @admin.register(Account)

@@ -146,3 +146,16 @@ def test_the_retention_purge_deletes_only_rows_older_than_its_cut_off(db: None) 
     assert deleted == 2
     assert sorted(AuditEvent.objects.values_list("actor_label", flat=True)) == ["1", "364"]
     assert not AuditPurgePermit.objects.exists()
+
+
+def test_administrators_use_the_admin_and_their_reads_there_are_audited(world: World) -> None:
+    client = Client()
+    client.force_login(world.users["administrator"])
+
+    index = client.get("/admin/")
+    page = client.get(f"/admin/customers/customer/{world.sam.pk}/change/")
+
+    assert index.status_code == page.status_code == 200
+    assert _events(AuditAction.CUSTOMER_VIEWED) == [
+        ("administrator", "customer", str(world.sam.pk), {"via": "admin"})
+    ]

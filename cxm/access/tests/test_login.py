@@ -135,3 +135,17 @@ def test_ingestion_is_rate_limited_per_token(
     assert limited.json()["code"] == "rate_limited"
     # Another integration's token is not held back by this one.
     assert post_bulk([line(external_id="4")], token=other).status_code == 200
+
+
+def test_console_forms_and_session_api_calls_need_the_csrf_token(agent_user: User) -> None:
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(agent_user)
+
+    sign_out = client.post("/logout/")
+    merge = client.post("/merge-proposals/1/accept/", {"note": "x"})
+    api_erase = client.post(
+        "/api/v1/customers/1/erase", data={"confirm": True}, content_type="application/json"
+    )
+
+    assert sign_out.status_code == merge.status_code == api_erase.status_code == 403
+    assert not AuditEvent.objects.filter(action=AuditAction.LOGOUT).exists()
