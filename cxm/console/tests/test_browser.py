@@ -178,3 +178,46 @@ def test_agent_reviews_a_merge_proposal_then_undoes_it(
     )
     assert timeline_channels(page) == ["chat", "email"]
     expect(history).to_contain_text("Undone.")
+
+
+def test_administrator_exports_then_erases_a_customer(
+    live_server: LiveServer, page: Page, agent: User, ann: Customer
+) -> None:
+    from cxm.access.enums import Role
+    from cxm.access.services import membership_set
+
+    membership_set(user=agent, role=Role.ADMINISTRATOR)
+    base = live_server.url
+    sign_in(page, base, f"/customers/{ann.pk}/")
+
+    privacy = page.locator("#privacy")
+    with page.expect_download() as download_info:
+        privacy.get_by_role("link", name="Export everything CXM holds (JSON)").click()
+    download = download_info.value
+    assert download.suggested_filename == f"cxm-customer-{ann.pk}.json"
+    exported = Path(download.path()).read_text()
+    assert "ann.lee@example.org" in exported
+
+    privacy.get_by_label("Reason").fill("Erasure request E-12")
+    privacy.get_by_label("Type ERASE to confirm").fill("ERASE")
+    privacy.get_by_role("button", name="Erase personal data").click()
+
+    expect(page.locator(".messages")).to_contain_text(
+        f"Erased the personal data of customer {ann.pk}"
+    )
+    expect(page.get_by_role("heading", level=1)).to_have_text(f"Customer {ann.pk}")
+    expect(page.locator("#identities")).to_contain_text("No identities.")
+    expect(privacy).to_contain_text("Erased on")
+    expect(page.locator("#timeline li.item")).to_have_count(len(ANN_TIMELINE))
+
+
+def test_the_api_docs_page_runs_from_cxms_own_files_under_the_content_security_policy(
+    live_server: LiveServer, page: Page
+) -> None:
+    requested: list[str] = []
+    page.on("request", lambda request: requested.append(request.url))
+
+    page.goto(live_server.url + "/api/v1/docs")
+
+    expect(page.locator(".swagger-ui .info .title")).to_contain_text("CXM API")
+    assert requested and all(url.startswith(live_server.url) for url in requested)
