@@ -62,6 +62,7 @@ def raw_sqlite(path: str, batch: int) -> dict[str, Any]:
     conn.execute("PRAGMA foreign_keys=ON")
     conn.execute("PRAGMA cache_size=-65536")
     conn.execute("PRAGMA temp_store=MEMORY")
+    conn.execute("PRAGMA wal_autocheckpoint=10000")
     rows = conn.execute(f"SELECT {COLUMNS} FROM {TABLE} ORDER BY id").fetchall()
     conn.execute("BEGIN IMMEDIATE")
     conn.execute("UPDATE customers_mergeproposal SET interaction_id = NULL")

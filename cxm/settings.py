@@ -122,10 +122,13 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         # WAL lets the console read while an import writes; IMMEDIATE avoids
         # "database is locked" upgrades from read to write inside a transaction.
         # A 64 MB page cache (the default is 2 MB) keeps the identity and
-        # interaction indexes in memory while a large import grows them.
+        # interaction indexes in memory while a large import grows them; a
+        # checkpoint every 10,000 pages (40 MB of WAL) rather than every 1,000
+        # writes a page changed by several chunks once, and syncs less often.
         "init_command": (
             "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA busy_timeout=10000;"
             " PRAGMA cache_size=-65536; PRAGMA temp_store=MEMORY;"
+            " PRAGMA wal_autocheckpoint=10000;"
         ),
         "transaction_mode": "IMMEDIATE",
     }

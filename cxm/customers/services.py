@@ -16,6 +16,7 @@ from cxm.access.enums import AuditAction
 from cxm.customers.enums import CustomerKind, MergeAction, MergeProposalStatus
 from cxm.customers.identifiers import STRENGTH
 from cxm.customers.models import Account, Customer, Identity, MergeEvent, MergeProposal
+from cxm.db import rows_insert
 from cxm.errors import Conflict, ValidationFailed
 
 _STRENGTH_RANK = {kind.value: rank for rank, kind in enumerate(STRENGTH)}
@@ -62,7 +63,7 @@ class PendingIdentity:
     source_id: int
     first_seen: datetime
     last_seen: datetime
-    instance: Identity | None = None
+    pk: int | None = None  # set when the batch is written
 
 
 @dataclass
@@ -106,8 +107,8 @@ class Resolved:
             return None
         if isinstance(self.identity, KnownIdentity):
             return self.identity.id
-        assert self.identity.instance is not None
-        return self.identity.instance.pk
+        assert self.identity.pk is not None
+        return self.identity.pk
 
 
 class BatchResolver:
@@ -245,22 +246,7 @@ class BatchResolver:
         for pending, instance in zip(self.new_customers, customers, strict=True):
             pending.instance = instance
 
-        identities = [
-            Identity(
-                customer_id=p.customer if isinstance(p.customer, int) else p.customer.id,
-                kind=p.kind,
-                value_raw=p.raw[:320],
-                value_normalized=p.normalized,
-                source_id=p.source_id,
-                first_seen=p.first_seen,
-                last_seen=p.last_seen,
-            )
-            for p in self.new_identities
-        ]
-        Identity.objects.bulk_create(identities, batch_size=500)
-        for pending_identity, identity in zip(self.new_identities, identities, strict=True):
-            pending_identity.instance = identity
-
+        _identities_insert(self.new_identities)
         changed = [
             ref
             for ref in self.identities.values()
@@ -303,13 +289,58 @@ class BatchResolver:
         # reuse this resolver see them as known identities.
         for key, ref in list(self.identities.items()):
             if isinstance(ref, PendingIdentity):
-                assert ref.instance is not None
+                assert ref.pk is not None
                 self.identities[key] = KnownIdentity(
-                    ref.instance.pk,
+                    ref.pk,
                     ref.customer if isinstance(ref.customer, int) else ref.customer.id,
                     ref.first_seen,
                     ref.last_seen,
                 )
+
+
+def _identities_insert(pending: list[PendingIdentity]) -> None:
+    """Insert the batch's new identities; give each pending one its row.
+
+    One prepared INSERT, then one read per kind of the new ids by (kind,
+    normalised value), which identifies an identity.
+    """
+    if not pending:
+        return
+    rows_insert(
+        Identity,
+        (
+            "customer",
+            "kind",
+            "value_raw",
+            "value_normalized",
+            "source",
+            "first_seen",
+            "last_seen",
+        ),
+        [
+            (
+                p.customer if isinstance(p.customer, int) else p.customer.id,
+                p.kind,
+                p.raw[:320],
+                p.normalized,
+                p.source_id,
+                p.first_seen,
+                p.last_seen,
+            )
+            for p in pending
+        ],
+    )
+    by_kind: dict[str, list[str]] = {}
+    for p in pending:
+        by_kind.setdefault(p.kind, []).append(p.normalized)
+    ids: dict[tuple[str, str], int] = {}
+    for kind, values in by_kind.items():
+        for value, pk in Identity.objects.filter(
+            kind=kind, value_normalized__in=values
+        ).values_list("value_normalized", "id"):
+            ids[(kind, value)] = pk
+    for p in pending:
+        p.pk = ids[(p.kind, p.normalized)]
 
 
 def _identities_seen_update(refs: list[KnownIdentity]) -> None:

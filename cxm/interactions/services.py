@@ -14,10 +14,11 @@ from itertools import islice
 from typing import Any
 
 from django.conf import settings
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, transaction
 
 from cxm.connectors.models import Source
 from cxm.customers import services as customer_services
+from cxm.db import rows_insert
 from cxm.interactions.models import Interaction
 from cxm.interactions.parsing import LineProblem, Record
 from cxm.interactions.validation import InteractionInput, InvalidLine, validate_line
@@ -279,37 +280,12 @@ _INSERTED_FIELDS = (
 def _interactions_insert(rows: list[tuple[Any, ...]], *, received_at: datetime) -> list[int]:
     """Insert rows of ``_INSERTED_FIELDS`` values; return their ids, in order.
 
-    One prepared INSERT run for every row, then one read of the new ids by
-    (source, external_id). ``bulk_create`` passes each of the eleven values of
-    every row through the field API, which took a third of a chunk's time;
-    here only the values that need it (times, JSON) are prepared by their field.
+    One prepared INSERT for every row, then one read of the new ids by
+    (source, external_id), which identifies an interaction.
     """
-    meta = Interaction._meta
-    by_name = {field.name: field for field in meta.concrete_fields}
-    fields = [by_name[name] for name in (*_INSERTED_FIELDS, "received_at")]
-    quote = connection.ops.quote_name
-    # Only quoted names from the model's own metadata go into the text.
-    sql = "INSERT INTO {} ({}) VALUES ({})".format(  # noqa: S608
-        quote(meta.db_table),
-        ", ".join(quote(field.column) for field in fields),
-        ", ".join(["%s"] * len(fields)),
+    rows_insert(
+        Interaction, (*_INSERTED_FIELDS, "received_at"), [(*row, received_at) for row in rows]
     )
-    occurred_field, attributes_field, received_field = fields[6], fields[9], fields[10]
-    received = received_field.get_db_prep_save(received_at, connection)
-    params = [
-        (
-            *row[:6],
-            occurred_field.get_db_prep_save(row[6], connection),
-            row[7],
-            row[8],
-            attributes_field.get_db_prep_save(row[9], connection),
-            received,
-        )
-        for row in rows
-    ]
-    with connection.cursor() as cursor:
-        cursor.executemany(sql, params)
-
     by_source: dict[int, list[str]] = {}
     for row in rows:
         by_source.setdefault(row[0], []).append(row[1])
