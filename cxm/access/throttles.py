@@ -21,9 +21,13 @@ class _SettingRate:
 
     setting = ""
 
-    def current_rate(self: Any) -> None:
+    def __init__(self) -> None:
+        super().__init__(getattr(settings, self.setting))  # type: ignore[call-arg]
+
+    def allow_request(self: Any, request: HttpRequest) -> bool:
         self.rate = getattr(settings, self.setting)
         self.num_requests, self.duration = self.parse_rate(self.rate)
+        return bool(super().allow_request(request))  # type: ignore[misc]
 
 
 class IngestThrottle(_SettingRate, AuthRateThrottle):
@@ -32,26 +36,12 @@ class IngestThrottle(_SettingRate, AuthRateThrottle):
     scope = "ingest"
     setting = "CXM_RATE_INGEST"
 
-    def __init__(self) -> None:
-        super().__init__(getattr(settings, self.setting))
-
-    def allow_request(self, request: HttpRequest) -> bool:
-        self.current_rate()
-        return super().allow_request(request)
-
 
 class LoginThrottle(_SettingRate, SimpleRateThrottle):
     """Per client address, on every sign-in attempt, right or wrong."""
 
     scope = "login"
     setting = "CXM_RATE_LOGIN"
-
-    def __init__(self) -> None:
-        super().__init__(getattr(settings, self.setting))
-
-    def allow_request(self, request: HttpRequest) -> bool:
-        self.current_rate()
-        return super().allow_request(request)
 
     def get_cache_key(self, request: HttpRequest) -> str | None:
         return self.cache_format % {"scope": self.scope, "ident": request_ip(request) or "?"}
