@@ -193,6 +193,7 @@ def test_no_actor_reaches_what_it_may_not_see(world: World, actor: str) -> None:
         if not ok:
             failures.append(label)
 
+    print(f"authorization matrix: {actor}: {len(checked)} cases")  # shown with pytest -s
     assert failures == []
     assert checked, "this actor had no case to check"
 
