@@ -246,6 +246,17 @@ CXM_OUTBOUND_ALLOW = [
     e.strip() for e in os.environ.get("CXM_OUTBOUND_ALLOW", "").split(",") if e.strip()
 ]
 
+# Values never used to match customers, beyond CXM's built-in placeholders
+# ("N/A", "0000000000", test@test.com, ...): comma-separated, any kind.
+CXM_PLACEHOLDER_VALUES = [
+    v.strip() for v in os.environ.get("CXM_PLACEHOLDER_VALUES", "").split(",") if v.strip()
+]
+# The company's own support addresses and numbers, which agents type when a
+# customer has none: never a customer's identifier.
+CXM_OWN_IDENTIFIERS = [
+    v.strip() for v in os.environ.get("CXM_OWN_IDENTIFIERS", "").split(",") if v.strip()
+]
+
 # Region used to read phone numbers written without a country code.
 CXM_PHONE_REGION = os.environ.get("CXM_PHONE_REGION", "GB")
 

@@ -119,11 +119,15 @@ def interactions_ingest(
     """
     total = IngestResult()
     resolver_region = settings.CXM_PHONE_REGION
+    placeholders = frozenset(settings.CXM_PLACEHOLDER_VALUES) | frozenset(
+        settings.CXM_OWN_IDENTIFIERS
+    )
     for chunk in _chunks(records, chunk_size):
         result = _ingest_chunk(
             chunk,
             policy=policy,
             region=resolver_region,
+            placeholders=placeholders,
             keep_outcomes=keep_outcomes,
             on_chunk=on_chunk,
             now=now or datetime.now(UTC),
@@ -137,6 +141,7 @@ def _ingest_chunk(
     *,
     policy: SourcePolicy,
     region: str,
+    placeholders: frozenset[str],
     keep_outcomes: bool,
     on_chunk: Callable[[IngestResult, list[Record]], None] | None,
     now: datetime,
@@ -148,7 +153,7 @@ def _ingest_chunk(
             result.rejected.append(RejectedLine(number, data.field, data.message))
             continue
         try:
-            item = validate_line(data, default_region=region, now=now)
+            item = validate_line(data, default_region=region, now=now, placeholders=placeholders)
         except InvalidLine as exc:
             result.rejected.extend(RejectedLine(number, e.field, e.message) for e in exc.errors)
             continue

@@ -12,6 +12,7 @@ from typing import Any
 
 from cxm.customers.enums import CustomerKind, IdentityKind
 from cxm.customers.identifiers import InvalidIdentifier, normalize
+from cxm.customers.placeholders import is_placeholder_name, placeholder_reason
 from cxm.interactions.enums import Channel, Direction
 
 MAX_BODY_BYTES = 1024 * 1024
@@ -127,7 +128,11 @@ def parse_occurred_at(value: object, *, now: datetime) -> datetime:
 
 
 def validate_line(
-    data: object, *, default_region: str, now: datetime | None = None
+    data: object,
+    *,
+    default_region: str,
+    now: datetime | None = None,
+    placeholders: frozenset[str] = frozenset(),
 ) -> InteractionInput:
     """Check one decoded JSON line; raise ``InvalidLine`` with every problem found."""
     if not isinstance(data, dict):
@@ -212,6 +217,7 @@ def validate_line(
         attributes = {}
 
     identifiers: list[IdentifierInput] = []
+    ignored: list[str] = []
     name = company = customer_kind = ""
     customer = data.get("customer")
     if customer is None:
@@ -243,13 +249,24 @@ def validate_line(
                     FieldError(f"customer.{kind}", f"must be a string, not {_type_name(raw)}")
                 )
                 continue
+            # A placeholder ("N/A", "0000000000", test@test.com, the company's own
+            # address) is not an error and not an identifier: it would tie
+            # strangers together. The line is kept; the value is not matched on.
+            if placeholder_reason(kind, raw, extra=placeholders):
+                ignored.append(kind)
+                continue
             try:
                 normalized = normalize(kind, raw, default_region=default_region)
             except InvalidIdentifier as exc:
                 errors.append(FieldError(f"customer.{kind}", str(exc)))
                 continue
+            if placeholder_reason(kind, raw, normalized=normalized, extra=placeholders):
+                ignored.append(kind)
+                continue
             identifiers.append(IdentifierInput(kind=kind, raw=raw.strip(), normalized=normalized))
         name = _optional_text(customer, "name", errors, label="customer.name").strip()
+        if is_placeholder_name(name, extra=placeholders):
+            name = ""
         if len(name) > MAX_NAME_CHARS:
             errors.append(
                 FieldError("customer.name", f"is longer than {MAX_NAME_CHARS} characters")
