@@ -1,0 +1,420 @@
+"""Probabilistic record linkage in the Fellegi-Sunter form, for weak identifiers.
+
+Strong identifiers (email, phone, CRM id, handle) resolve exactly at ingest.
+Names, dates of birth, places and partial identifiers are weaker: two records
+agreeing on them are only *likely* the same person. This module scores a pair
+of records the way Fellegi and Sunter (1969) proposed and Splink popularised:
+
+- each comparison (first name, surname, date of birth, …) puts the pair in one
+  of a few levels (exact, close, different) or says nothing when a value is
+  missing;
+- each level has an m probability (of that level among true matches) and a u
+  probability (among non-matches); the pair's match weight is
+  ``log2(λ/(1-λ)) + Σ log2(m/u)`` and its match probability ``2^w / (1 + 2^w)``;
+- an exact agreement on a value is worth more when the value is rare: with term
+  frequency adjustment the u of the exact level is the value's own frequency;
+- u is estimated from random pairs (almost all non-matches), m and λ by
+  expectation maximisation over the candidate pairs that blocking produces, so
+  the model learns from the deployment's own data without labels;
+- blocking keys make cost grow with the number of records, not its square.
+
+Plain Python and rapidfuzz, no Django: usable from notebooks and benchmarks.
+"""
+
+from __future__ import annotations
+
+import math
+import random
+import unicodedata
+from collections import Counter, defaultdict
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from itertools import combinations
+
+from rapidfuzz.distance import DamerauLevenshtein, JaroWinkler
+
+Record = Mapping[str, str | None]
+Pair = tuple[int, int]
+Gamma = tuple[int | None, ...]  # the level of each comparison; None: no evidence
+
+
+def clean_text(value: str | None) -> str | None:
+    """Case-folded, accents removed, punctuation to spaces, spaces collapsed; '' is None."""
+    if value is None:
+        return None
+    decomposed = unicodedata.normalize("NFKD", value)
+    plain = "".join(c for c in decomposed if not unicodedata.combining(c)).casefold()
+    words = "".join(c if c.isalnum() else " " for c in plain).split()
+    return " ".join(words) or None
+
+
+# ---------------------------------------------------------------------------
+# Comparisons
+# ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """How one field of two records compares, as a level index (0 = strongest)."""
+
+    name: str
+    column: str
+    levels: tuple[str, ...]  # descriptions; the last is "anything else"
+    level_of: Callable[[str, str], int]  # both values present
+    term_frequency: bool = False  # adjust the exact level (0) by the value's frequency
+
+    def level(self, a: Record, b: Record) -> int | None:
+        left, right = a.get(self.column), b.get(self.column)
+        if not left or not right:
+            return None
+        return self.level_of(left, right)
+
+
+def name_comparison(name: str, column: str, *, term_frequency: bool = True) -> Comparison:
+    def level_of(left: str, right: str) -> int:
+        if left == right:
+            return 0
+        similarity = JaroWinkler.similarity(left, right)
+        if similarity >= 0.92:
+            return 1
+        if similarity >= 0.80:
+            return 2
+        return 3
+
+    return Comparison(
+        name,
+        column,
+        ("exact", "Jaro-Winkler ≥ 0.92", "Jaro-Winkler ≥ 0.80", "different"),
+        level_of,
+        term_frequency,
+    )
+
+
+def date_comparison(name: str, column: str) -> Comparison:
+    """ISO dates: exact, one typo (a swapped or wrong digit), same year, different."""
+
+    def level_of(left: str, right: str) -> int:
+        if left == right:
+            return 0
+        if DamerauLevenshtein.distance(left, right) <= 1:
+            return 1
+        if left[:4] == right[:4]:
+            return 2
+        return 3
+
+    return Comparison(name, column, ("exact", "one typo", "same year", "different"), level_of)
+
+
+def exact_comparison(name: str, column: str, *, term_frequency: bool = True) -> Comparison:
+    return Comparison(
+        name, column, ("exact", "different"), lambda a, b: 0 if a == b else 1, term_frequency
+    )
+
+
+def email_comparison(name: str, column: str) -> Comparison:
+    """Whole address, the same local part at another domain, a close local part."""
+
+    def level_of(left: str, right: str) -> int:
+        if left == right:
+            return 0
+        left_local, right_local = left.split("@", 1)[0], right.split("@", 1)[0]
+        if left_local == right_local:
+            return 1
+        if JaroWinkler.similarity(left_local, right_local) >= 0.88:
+            return 2
+        return 3
+
+    return Comparison(
+        name,
+        column,
+        ("exact", "same local part", "Jaro-Winkler of local part ≥ 0.88", "different"),
+        level_of,
+    )
+
+
+# ---------------------------------------------------------------------------
+# The model
+# ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Contribution:
+    comparison: str
+    level: str
+    bayes_factor: float
+
+    @property
+    def weight(self) -> float:
+        return math.log2(self.bayes_factor)
+
+
+@dataclass(frozen=True)
+class Score:
+    weight: float
+    probability: float
+    contributions: tuple[Contribution, ...]
+
+
+def probability_from_weight(weight: float) -> float:
+    if weight > 60:
+        return 1.0
+    odds = 2.0**weight
+    return odds / (1.0 + odds)
+
+
+def weight_from_probability(probability: float) -> float:
+    return math.log2(probability / (1.0 - probability))
+
+
+@dataclass
+class Model:
+    comparisons: list[Comparison]
+    prior: float = 1e-4  # λ: the probability that two records picked at random match
+    m: dict[str, list[float]] = field(default_factory=dict)
+    u: dict[str, list[float]] = field(default_factory=dict)
+    # column -> value -> its share of all non-empty values (for term frequency adjustment)
+    frequencies: dict[str, dict[str, float]] = field(default_factory=dict)
+
+    def gamma(self, a: Record, b: Record) -> Gamma:
+        return tuple(c.level(a, b) for c in self.comparisons)
+
+    def score(self, a: Record, b: Record) -> Score:
+        return self.score_gamma(self.gamma(a, b), a)
+
+    def score_gamma(self, gamma: Gamma, a: Record | None = None) -> Score:
+        weight = weight_from_probability(self.prior)
+        contributions = []
+        for comparison, level in zip(self.comparisons, gamma, strict=True):
+            if level is None:
+                continue
+            m = self.m[comparison.name][level]
+            u = self.u[comparison.name][level]
+            if comparison.term_frequency and level == 0 and a is not None:
+                value = a.get(comparison.column)
+                frequency = self.frequencies.get(comparison.column, {}).get(value or "")
+                if frequency:
+                    u = frequency
+            factor = m / u
+            weight += math.log2(factor)
+            contributions.append(Contribution(comparison.name, comparison.levels[level], factor))
+        return Score(weight, probability_from_weight(weight), tuple(contributions))
+
+
+# ---------------------------------------------------------------------------
+# Blocking
+# ---------------------------------------------------------------------------
+
+BlockingKey = Callable[[Record], str | None]
+
+
+def column_key(column: str, length: int | None = None) -> BlockingKey:
+    def key(record: Record) -> str | None:
+        value = record.get(column)
+        if not value:
+            return None
+        return value[:length] if length else value
+
+    return key
+
+
+def compound_key(*keys: BlockingKey) -> BlockingKey:
+    def key(record: Record) -> str | None:
+        parts = [k(record) for k in keys]
+        return None if any(p is None for p in parts) else "|".join(p for p in parts if p)
+
+    return key
+
+
+def candidate_pairs(
+    records: Sequence[Record], keys: Sequence[BlockingKey], *, max_block: int = 200
+) -> set[Pair]:
+    """Pairs (i < j) of records that share a value of any blocking key.
+
+    A block larger than ``max_block`` is skipped: a key that common (a placeholder,
+    the most frequent surname) says little and would make the cost quadratic.
+    """
+    pairs: set[Pair] = set()
+    for key in keys:
+        blocks: dict[str, list[int]] = defaultdict(list)
+        for index, record in enumerate(records):
+            value = key(record)
+            if value:
+                blocks[value].append(index)
+        for members in blocks.values():
+            if 1 < len(members) <= max_block:
+                pairs.update(combinations(members, 2))
+    return pairs
+
+
+# ---------------------------------------------------------------------------
+# Estimation: u from random pairs, m and λ by expectation maximisation
+# ---------------------------------------------------------------------------
+
+
+def term_frequencies(
+    records: Iterable[Record], columns: Iterable[str]
+) -> dict[str, dict[str, float]]:
+    result = {}
+    rows = list(records)
+    for column in columns:
+        counts = Counter(r.get(column) for r in rows if r.get(column))
+        total = sum(counts.values())
+        result[column] = {str(v): n / total for v, n in counts.items()} if total else {}
+    return result
+
+
+def _level_shares(
+    gammas: Iterable[tuple[Gamma, float]], comparisons: Sequence[Comparison], floor: float
+) -> dict[str, list[float]]:
+    totals = [[0.0] * len(c.levels) for c in comparisons]
+    for gamma, weight in gammas:
+        for index, level in enumerate(gamma):
+            if level is not None:
+                totals[index][level] += weight
+    shares = {}
+    for comparison, counts in zip(comparisons, totals, strict=True):
+        total = sum(counts)
+        raw = [count / total if total else 1.0 / len(counts) for count in counts]
+        # No level may have probability 0: one unseen level would make a weight infinite.
+        raw = [max(share, floor) for share in raw]
+        norm = sum(raw)
+        shares[comparison.name] = [share / norm for share in raw]
+    return shares
+
+
+def estimate_u(
+    model: Model,
+    records: Sequence[Record],
+    *,
+    pairs: int = 100_000,
+    seed: int = 0,
+    floor: float = 1e-6,
+) -> None:
+    """u: the level shares among random pairs, nearly all of them non-matches."""
+    rng = random.Random(seed)
+    n = len(records)
+    counts: Counter[Gamma] = Counter()
+    for _ in range(pairs):
+        i, j = rng.randrange(n), rng.randrange(n)
+        if i != j:
+            counts[model.gamma(records[i], records[j])] += 1
+    model.u = _level_shares(counts.items(), model.comparisons, floor)
+
+
+def estimate_m_em(
+    model: Model,
+    gammas: Counter[Gamma],
+    *,
+    total_pairs: int,
+    iterations: int = 50,
+    tolerance: float = 1e-6,
+    floor: float = 1e-6,
+) -> int:
+    """m and λ by expectation maximisation over the candidate pairs' patterns.
+
+    ``gammas`` counts each comparison pattern among the blocked pairs; u stays as
+    estimated from random pairs (as Splink does), which anchors the model.
+    λ among all ``total_pairs`` record pairs follows from the expected number
+    of matches among the blocked ones. Returns the iterations run.
+    """
+    if not model.m:
+        # Start: agreement likely among matches.
+        model.m = {c.name: _start_m(len(c.levels)) for c in model.comparisons}
+    blocked = sum(gammas.values())
+    share = 0.1  # λ among the blocked pairs
+    iteration = 0
+    while iteration < iterations:
+        iteration += 1
+        expected: list[tuple[Gamma, float]] = []
+        matches = 0.0
+        for gamma, count in gammas.items():
+            weight = weight_from_probability(share)
+            for comparison, level in zip(model.comparisons, gamma, strict=True):
+                if level is not None:
+                    weight += math.log2(
+                        model.m[comparison.name][level] / model.u[comparison.name][level]
+                    )
+            p = probability_from_weight(weight)
+            expected.append((gamma, p * count))
+            matches += p * count
+        new_m = _level_shares(expected, model.comparisons, floor)
+        new_share = min(max(matches / blocked, 1e-9), 1 - 1e-9)
+        change = max(
+            abs(a - b) for name in new_m for a, b in zip(new_m[name], model.m[name], strict=True)
+        )
+        model.m, share = new_m, new_share
+        if change < tolerance:
+            break
+    model.prior = min(max(share * blocked / total_pairs, 1e-12), 0.5)
+    return iteration
+
+
+def _start_m(levels: int) -> list[float]:
+    if levels == 2:
+        return [0.9, 0.1]
+    first = 0.7
+    rest = (1 - first) / (levels - 1)
+    return [first] + [rest] * (levels - 1)
+
+
+def train(
+    comparisons: list[Comparison],
+    records: Sequence[Record],
+    keys: Sequence[BlockingKey],
+    *,
+    u_pairs: int = 100_000,
+    seed: int = 0,
+    max_block: int = 200,
+) -> tuple[Model, set[Pair]]:
+    """A model fitted to ``records`` without labels, and the candidate pairs it used."""
+    model = Model(comparisons)
+    model.frequencies = term_frequencies(
+        records, [c.column for c in comparisons if c.term_frequency]
+    )
+    estimate_u(model, records, pairs=u_pairs, seed=seed)
+    pairs = candidate_pairs(records, keys, max_block=max_block)
+    gammas = Counter(model.gamma(records[i], records[j]) for i, j in pairs)
+    n = len(records)
+    estimate_m_em(model, gammas, total_pairs=max(1, n * (n - 1) // 2))
+    return model, pairs
+
+
+# ---------------------------------------------------------------------------
+# Decisions and clusters
+# ---------------------------------------------------------------------------
+
+
+def clusters(n: int, links: Iterable[Pair]) -> list[int]:
+    """Connected components: the cluster id (smallest member) of each record."""
+    parent = list(range(n))
+
+    def root(i: int) -> int:
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    for i, j in links:
+        ri, rj = root(i), root(j)
+        if ri != rj:
+            parent[max(ri, rj)] = min(ri, rj)
+    return [root(i) for i in range(n)]
+
+
+def pairwise_scores(
+    predicted: Sequence[object], truth: Sequence[object]
+) -> tuple[float, float, float]:
+    """Precision, recall and F1 of the pairs that ``predicted`` clusters together."""
+
+    def same_pairs(labels: Sequence[object]) -> set[Pair]:
+        groups: dict[object, list[int]] = defaultdict(list)
+        for index, label in enumerate(labels):
+            groups[label].append(index)
+        return {p for members in groups.values() for p in combinations(members, 2)}
+
+    found, true = same_pairs(predicted), same_pairs(truth)
+    hits = len(found & true)
+    precision = hits / len(found) if found else 1.0
+    recall = hits / len(true) if true else 1.0
+    f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+    return precision, recall, f1
