@@ -46,6 +46,12 @@ class Customer(models.Model):
     team = models.ForeignKey(
         "access.Team", null=True, blank=True, on_delete=models.SET_NULL, related_name="customers"
     )
+    # Weaker details that probabilistic matching compares; filled from the first
+    # interaction that carries them, never overwritten by a later one.
+    birth_date = models.DateField(null=True, blank=True)
+    address = models.CharField(max_length=300, blank=True)
+    postcode = models.CharField(max_length=20, blank=True)
+    city = models.CharField(max_length=100, blank=True)
     erased_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)

@@ -24,7 +24,14 @@ def _erase_customers(ids: Sequence[int]) -> int:
     # The rows stay (interactions point at them, and counts must add up) but
     # carry nothing that says who the person was.
     return Customer.objects.filter(pk__in=ids).update(
-        display_name="", account=None, erased_at=timezone.now(), updated_at=timezone.now()
+        display_name="",
+        account=None,
+        birth_date=None,
+        address="",
+        postcode="",
+        city="",
+        erased_at=timezone.now(),
+        updated_at=timezone.now(),
     )
 
 

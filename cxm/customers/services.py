@@ -9,6 +9,7 @@ from typing import Any
 
 from django.contrib.auth.models import AnonymousUser, User
 from django.db import connection, transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from cxm.access import services as access_services
@@ -46,6 +47,7 @@ class PendingCustomer:
     display_name: str
     kind: str
     company: str
+    details: dict[str, Any] = field(default_factory=dict)
     instance: Customer | None = None
 
     @property
@@ -89,6 +91,7 @@ class ResolutionLine:
     name: str = ""
     company: str = ""
     customer_kind: str = ""
+    details: dict[str, Any] = field(default_factory=dict)  # birth_date, address, postcode, city
 
 
 @dataclass
@@ -127,6 +130,7 @@ class BatchResolver:
         self.name_updates: dict[int, str] = {}
         self.kind_updates: dict[int, str] = {}
         self.company_updates: dict[int, str] = {}
+        self.detail_updates: dict[int, dict[str, Any]] = {}
         self.proposals: dict[tuple[int, int], dict[str, Any]] = {}
 
     def load(self, keys: Iterable[tuple[str, str]]) -> None:
@@ -177,6 +181,7 @@ class BatchResolver:
                 display_name=line.name,
                 kind=line.customer_kind or CustomerKind.UNKNOWN,
                 company=line.company,
+                details=dict(line.details),
             )
             self.new_customers.append(customer)
 
@@ -220,7 +225,13 @@ class BatchResolver:
                 customer.kind = line.customer_kind
             if not customer.company and line.company:
                 customer.company = line.company
+            for key, value in line.details.items():
+                customer.details.setdefault(key, value)
             return
+        if line.details:
+            known = self.detail_updates.setdefault(customer, {})
+            for key, value in line.details.items():
+                known.setdefault(key, value)
         if line.name:
             self.name_updates.setdefault(customer, line.name)
         if line.customer_kind and line.customer_kind != CustomerKind.UNKNOWN:
@@ -239,6 +250,7 @@ class BatchResolver:
                 display_name=p.display_name[:200],
                 kind=p.kind,
                 account_id=accounts.get(account_key(p.company)) if p.company else None,
+                **p.details,
             )
             for p in self.new_customers
         ]
@@ -280,9 +292,11 @@ class BatchResolver:
             Customer.objects.filter(id__in=customer_ids, account__isnull=True).update(
                 account_id=account_id
             )
+        _details_fill(self.detail_updates)
         self.name_updates.clear()
         self.kind_updates.clear()
         self.company_updates.clear()
+        self.detail_updates.clear()
         self.new_customers = []
         self.new_identities = []
         # From here on every pending reference has an id; later batches that
@@ -296,6 +310,17 @@ class BatchResolver:
                     ref.first_seen,
                     ref.last_seen,
                 )
+
+
+def _details_fill(updates: dict[int, dict[str, Any]]) -> None:
+    """Fill the known customers' empty details; what a customer has stays."""
+    by_value: dict[tuple[str, Any], list[int]] = {}
+    for customer_id, details in updates.items():
+        for key, value in details.items():
+            by_value.setdefault((key, value), []).append(customer_id)
+    for (key, value), customer_ids in by_value.items():
+        empty = Q(**{f"{key}__isnull": True}) if key == "birth_date" else Q(**{key: ""})
+        Customer.objects.filter(empty, id__in=customer_ids).update(**{key: value})
 
 
 def _identities_insert(pending: list[PendingIdentity]) -> None:
@@ -480,6 +505,23 @@ def _root(customer: Customer) -> Customer:
     return customer
 
 
+DETAIL_FIELDS = ("birth_date", "address", "postcode", "city")
+
+
+def _snapshot(customer: Customer) -> dict[str, Any]:
+    """What a merge may change on a customer, JSON-ready, so that an un-merge restores it."""
+    return {
+        "display_name": customer.display_name,
+        "kind": customer.kind,
+        "account_id": customer.account_id,
+        "team_id": customer.team_id,
+        "birth_date": customer.birth_date.isoformat() if customer.birth_date else None,
+        "address": customer.address,
+        "postcode": customer.postcode,
+        "city": customer.city,
+    }
+
+
 @transaction.atomic
 def customer_merge(
     *,
@@ -508,20 +550,7 @@ def customer_merge(
 
     identity_ids = list(merged.identities.values_list("id", flat=True))
     interaction_ids = list(merged.interactions.values_list("id", flat=True))
-    snapshot = {
-        "merged": {
-            "display_name": merged.display_name,
-            "kind": merged.kind,
-            "account_id": merged.account_id,
-            "team_id": merged.team_id,
-        },
-        "survivor": {
-            "display_name": survivor.display_name,
-            "kind": survivor.kind,
-            "account_id": survivor.account_id,
-            "team_id": survivor.team_id,
-        },
-    }
+    snapshot = {"merged": _snapshot(merged), "survivor": _snapshot(survivor)}
     Identity.objects.filter(id__in=identity_ids).update(customer=survivor)
     merged.interactions.update(customer=survivor)
 
@@ -533,6 +562,9 @@ def customer_merge(
         survivor.account_id = merged.account_id
     if survivor.team_id is None:
         survivor.team_id = merged.team_id
+    for name in DETAIL_FIELDS:
+        if getattr(survivor, name) in (None, "") and getattr(merged, name) not in (None, ""):
+            setattr(survivor, name, getattr(merged, name))
     survivor.save()
     merged.merged_into = survivor
     merged.save(update_fields=["merged_into", "updated_at"])
@@ -615,9 +647,10 @@ def customer_unmerge(
     # The merge only filled the survivor's gaps from the merged customer; take
     # back just those, and only where nobody has edited them since.
     merged_values = snapshot.get("merged", {})
+    current = _snapshot(survivor)
     for field_name, before in snapshot.get("survivor", {}).items():
         filled_with = merged_values.get(field_name)
-        if before != filled_with and getattr(survivor, field_name) == filled_with:
+        if before != filled_with and current.get(field_name) == filled_with:
             setattr(survivor, field_name, before)
     survivor.save()
 

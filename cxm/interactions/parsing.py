@@ -56,7 +56,8 @@ def iter_ndjson(lines: Iterable[bytes], *, first_line: int = 1) -> Iterator[Reco
 
 # ---- CSV -----------------------------------------------------------------
 
-CSV_CUSTOMER_COLUMNS = {k.value for k in IdentityKind} | {"name", "company", "kind"}
+CUSTOMER_DETAIL_COLUMNS = {"name", "company", "kind", "birth_date", "address", "postcode", "city"}
+CSV_CUSTOMER_COLUMNS = {k.value for k in IdentityKind} | CUSTOMER_DETAIL_COLUMNS
 CSV_PLAIN_COLUMNS = TOP_LEVEL_FIELDS - {"customer", "attributes"}
 
 
@@ -90,7 +91,7 @@ def csv_columns(header: list[str]) -> list[tuple[str, str]]:
                 + ", ".join(sorted(CSV_PLAIN_COLUMNS | CSV_CUSTOMER_COLUMNS))
                 + " or attributes.NAME"
             )
-    if not any(kind == "customer" and f not in {"name", "company", "kind"} for kind, f in mapping):
+    if not any(kind == "customer" and f not in CUSTOMER_DETAIL_COLUMNS for kind, f in mapping):
         raise CsvHeaderError(
             "the header has no customer identifier column (email, phone, crm_id, twitter, ...)"
         )

@@ -21,6 +21,10 @@ class CustomerRefIn(Schema):
     name: str | None = None
     company: str | None = None
     kind: str | None = None
+    birth_date: str | None = None
+    address: str | None = None
+    postcode: str | None = None
+    city: str | None = None
 
 
 class InteractionIn(Schema):

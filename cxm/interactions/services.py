@@ -230,6 +230,7 @@ def _store(
                     name=item.name,
                     company=item.company,
                     customer_kind=item.customer_kind,
+                    details=item.details,
                 )
             )
         )

@@ -7,7 +7,7 @@ bulk import can report each rejected line and keep the good ones.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from cxm.customers.enums import CustomerKind, IdentityKind
@@ -40,7 +40,11 @@ IDENTIFIER_FIELDS = tuple(k.value for k in IdentityKind)
 CHANNELS = tuple(Channel.values)
 DIRECTIONS = frozenset(Direction.values)
 CUSTOMER_KINDS = frozenset(CustomerKind.values)
-CUSTOMER_FIELDS = frozenset({*IDENTIFIER_FIELDS, "name", "company", "kind"})
+# Weaker details of the person: not identifiers, but what probabilistic
+# matching compares (cxm.customers.matching).
+DETAIL_LIMITS = {"address": 300, "postcode": 20, "city": 100}
+DETAIL_FIELDS = ("birth_date", *DETAIL_LIMITS)
+CUSTOMER_FIELDS = frozenset({*IDENTIFIER_FIELDS, "name", "company", "kind", *DETAIL_FIELDS})
 
 
 @dataclass(frozen=True)
@@ -71,6 +75,7 @@ class InteractionInput:
     name: str = ""
     company: str = ""
     customer_kind: str = ""
+    details: dict[str, Any] = field(default_factory=dict)
     subject: str = ""
     body: str = ""
     attributes: dict[str, Any] = field(default_factory=dict)
@@ -125,6 +130,38 @@ def parse_occurred_at(value: object, *, now: datetime) -> datetime:
     if parsed - now > MAX_FUTURE:
         raise ValueError(f"'{value}' is more than a day in the future")
     return parsed.astimezone(UTC)
+
+
+def _customer_details(
+    customer: dict[str, Any],
+    errors: list[FieldError],
+    *,
+    now: datetime,
+    placeholders: frozenset[str],
+) -> dict[str, Any]:
+    details: dict[str, Any] = {}
+    raw_date = _optional_text(customer, "birth_date", errors, label="customer.birth_date").strip()
+    if raw_date and not placeholder_reason("other", raw_date, extra=placeholders):
+        try:
+            born = date.fromisoformat(raw_date)
+        except ValueError:
+            errors.append(
+                FieldError("customer.birth_date", f"'{raw_date}' is not a date (YYYY-MM-DD)")
+            )
+        else:
+            if born > now.date() or born.year < 1880:
+                errors.append(
+                    FieldError("customer.birth_date", f"'{raw_date}' is not a possible birth date")
+                )
+            else:
+                details["birth_date"] = born
+    for key, limit in DETAIL_LIMITS.items():
+        value = " ".join(_optional_text(customer, key, errors, label=f"customer.{key}").split())
+        if len(value) > limit:
+            errors.append(FieldError(f"customer.{key}", f"is longer than {limit} characters"))
+        elif value and not placeholder_reason("other", value, extra=placeholders):
+            details[key] = value.upper() if key == "postcode" else value
+    return details
 
 
 def validate_line(
@@ -218,6 +255,7 @@ def validate_line(
 
     identifiers: list[IdentifierInput] = []
     ignored: list[str] = []
+    details: dict[str, Any] = {}
     name = company = customer_kind = ""
     customer = data.get("customer")
     if customer is None:
@@ -279,6 +317,7 @@ def validate_line(
         customer_kind = _optional_text(customer, "kind", errors, label="customer.kind").strip()
         if customer_kind and customer_kind not in CUSTOMER_KINDS:
             errors.append(FieldError("customer.kind", "must be residential, business or unknown"))
+        details = _customer_details(customer, errors, now=now, placeholders=placeholders)
         has_identifier_field = any(customer.get(k) not in (None, "") for k in IDENTIFIER_FIELDS)
         if not has_identifier_field:
             errors.append(
@@ -302,6 +341,7 @@ def validate_line(
         name=name,
         company=company,
         customer_kind=customer_kind,
+        details=details,
         subject=subject,
         body=body,
         attributes=attributes,

@@ -99,12 +99,20 @@ def test_merge_moves_identities_and_interactions_and_writes_the_audit_row(
             "kind": "business",
             "account_id": merged_account,
             "team_id": None,
+            "birth_date": None,
+            "address": "",
+            "postcode": "",
+            "city": "",
         },
         "survivor": {
             "display_name": "Ann",
             "kind": "unknown",
             "account_id": survivor.account_id,
             "team_id": None,
+            "birth_date": None,
+            "address": "",
+            "postcode": "",
+            "city": "",
         },
     }
 
@@ -485,3 +493,47 @@ def test_unmerge_takes_back_only_the_gaps_the_merge_filled_and_keeps_later_edits
 
     assert profile(survivor) == ("", "residential", None, None)
     assert profile(merged) == ("Pat Quinn", "business", None, None)
+
+
+@pytest.mark.django_db
+def test_details_fill_gaps_and_a_merge_and_un_merge_keep_them_exact(source: Any) -> None:
+    from datetime import date
+
+    from cxm.interactions.services import SourcePolicy, interactions_ingest
+
+    def send(external_id: str, customer: dict[str, Any]) -> int:
+        result = interactions_ingest(
+            records=[
+                (
+                    1,
+                    {
+                        "external_id": external_id,
+                        "channel": "email",
+                        "direction": "inbound",
+                        "occurred_at": "2026-11-02T09:15:00+00:00",
+                        "customer": customer,
+                    },
+                )
+            ],
+            policy=SourcePolicy(default=source, bound=True),
+            keep_outcomes=True,
+        )
+        assert not result.rejected, result.rejected
+        return result.outcomes[0].customer_id
+
+    ann_id = send("1", {"email": "ann@example.org", "city": "Leeds"})
+    # A later line fills the gaps, never overwrites the city already known.
+    send("2", {"email": "ann@example.org", "city": "York", "birth_date": "1971-06-24"})
+    other_id = send("3", {"crm_id": "C-9", "postcode": "LS1 4AP", "birth_date": "1980-01-01"})
+    ann, other = Customer.objects.get(pk=ann_id), Customer.objects.get(pk=other_id)
+    assert (ann.city, ann.birth_date, ann.postcode) == ("Leeds", date(1971, 6, 24), "")
+
+    event = services.customer_merge(survivor=ann, merged=other, actor=None, reason="test")
+    ann.refresh_from_db()
+    assert (ann.birth_date, ann.postcode) == (date(1971, 6, 24), "LS1 4AP")
+
+    services.customer_unmerge(event=event, actor=None, reason="different people")
+    ann.refresh_from_db()
+    other.refresh_from_db()
+    assert (ann.city, ann.birth_date, ann.postcode) == ("Leeds", date(1971, 6, 24), "")
+    assert (other.birth_date, other.postcode) == (date(1980, 1, 1), "LS1 4AP")

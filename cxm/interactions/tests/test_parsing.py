@@ -18,9 +18,9 @@ from cxm.interactions.parsing import (
 )
 
 CSV_COLUMNS_HINT = (
-    "body, channel, chat_visitor, company, crm_id, direction, email, external_id, facebook, "
-    "instagram, kind, name, occurred_at, other, phone, source, subject, twitter, youtube "
-    "or attributes.NAME"
+    "address, birth_date, body, channel, chat_visitor, city, company, crm_id, direction, email, "
+    "external_id, facebook, instagram, kind, name, occurred_at, other, phone, postcode, source, "
+    "subject, twitter, youtube or attributes.NAME"
 )
 
 

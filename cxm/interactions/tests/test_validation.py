@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 import pytest
@@ -21,8 +21,8 @@ TOP_FIELDS = (
     "attributes, body, channel, customer, direction, external_id, occurred_at, source, subject"
 )
 CUSTOMER_FIELDS = (
-    "chat_visitor, company, crm_id, email, facebook, instagram, kind, name, other, phone, "
-    "twitter, youtube"
+    "address, birth_date, chat_visitor, city, company, crm_id, email, facebook, instagram, "
+    "kind, name, other, phone, postcode, twitter, youtube"
 )
 
 
@@ -392,3 +392,37 @@ def test_null_optional_fields_count_as_absent() -> None:
     item = validate_line(data, default_region="GB", now=NOW)
 
     assert (item.source, item.subject, item.body, item.attributes) == (None, "", "", {})
+
+
+def test_customer_details_are_read_and_checked() -> None:
+    item = validate_line(
+        interaction_line(
+            customer={
+                "email": "ann@example.org",
+                "birth_date": "1971-06-24",
+                "address": "  12  Mill Lane ",
+                "postcode": "ls1 4ap",
+                "city": "Leeds",
+            }
+        ),
+        default_region="GB",
+        now=NOW,
+    )
+    assert item.details == {
+        "birth_date": date(1971, 6, 24),
+        "address": "12 Mill Lane",
+        "postcode": "LS1 4AP",
+        "city": "Leeds",
+    }
+    assert errors_of(
+        interaction_line(customer={"email": "a@example.org", "birth_date": "24/06/1971"})
+    ) == [("customer.birth_date", "'24/06/1971' is not a date (YYYY-MM-DD)")]
+    assert errors_of(
+        interaction_line(customer={"email": "a@example.org", "birth_date": "2030-01-01"})
+    ) == [("customer.birth_date", "'2030-01-01' is not a possible birth date")]
+    placeholder = validate_line(
+        interaction_line(customer={"email": "a@example.org", "city": "N/A", "birth_date": "?"}),
+        default_region="GB",
+        now=NOW,
+    )
+    assert placeholder.details == {}
