@@ -28,3 +28,8 @@ class MergeProposalStatus(models.TextChoices):
 class MergeAction(models.TextChoices):
     MERGE = "merge", "Merge"
     UNMERGE = "unmerge", "Un-merge"
+
+
+class MatchMethod(models.TextChoices):
+    IDENTIFIER = "identifier", "Shared identifier"
+    PROBABILISTIC = "probabilistic", "Probabilistic match"

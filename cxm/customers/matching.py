@@ -264,9 +264,14 @@ def term_frequencies(
 
 
 def _level_shares(
-    gammas: Iterable[tuple[Gamma, float]], comparisons: Sequence[Comparison], floor: float
+    gammas: Iterable[tuple[Gamma, float]],
+    comparisons: Sequence[Comparison],
+    floor: float,
+    prior_counts: Mapping[str, Sequence[float]] | None = None,
 ) -> dict[str, list[float]]:
-    totals = [[0.0] * len(c.levels) for c in comparisons]
+    totals = [
+        list(prior_counts[c.name]) if prior_counts else [0.0] * len(c.levels) for c in comparisons
+    ]
     for gamma, weight in gammas:
         for index, level in enumerate(gamma):
             if level is not None:
@@ -309,6 +314,8 @@ def estimate_m_em(
     iterations: int = 50,
     tolerance: float = 1e-6,
     floor: float = 1e-6,
+    prior_strength: float = 0.0,
+    fixed_prior: float | None = None,
 ) -> int:
     """m and λ by expectation maximisation over the candidate pairs' patterns.
 
@@ -316,12 +323,31 @@ def estimate_m_em(
     estimated from random pairs (as Splink does), which anchors the model.
     λ among all ``total_pairs`` record pairs follows from the expected number
     of matches among the blocked ones. Returns the iterations run.
+
+    With ``prior_strength`` > 0 the m of each comparison starts from a
+    customary value and keeps that many pseudo-matches behind it (a Dirichlet
+    prior, so the estimate is the posterior mode): a customer base with few
+    duplicates cannot teach EM that its rare matches look like its many
+    namesakes; a large one outweighs the prior.
+
+    With ``fixed_prior`` (λ among all pairs, e.g. from ``estimate_prior``) only
+    m is estimated: EM cannot then decide that a large family of look-alike
+    pairs is the matches it is looking for.
     """
     if not model.m:
         # Start: agreement likely among matches.
         model.m = {c.name: _start_m(len(c.levels)) for c in model.comparisons}
+    prior_counts = (
+        {
+            c.name: [prior_strength * share for share in _start_m(len(c.levels))]
+            for c in model.comparisons
+        }
+        if prior_strength > 0
+        else None
+    )
     blocked = sum(gammas.values())
-    share = 0.1  # λ among the blocked pairs
+    # λ among the blocked pairs.
+    share = 0.1 if fixed_prior is None else min(fixed_prior * total_pairs / blocked, 1 - 1e-9)
     iteration = 0
     while iteration < iterations:
         iteration += 1
@@ -337,24 +363,44 @@ def estimate_m_em(
             p = probability_from_weight(weight)
             expected.append((gamma, p * count))
             matches += p * count
-        new_m = _level_shares(expected, model.comparisons, floor)
-        new_share = min(max(matches / blocked, 1e-9), 1 - 1e-9)
+        new_m = _level_shares(expected, model.comparisons, floor, prior_counts)
+        new_share = (
+            share if fixed_prior is not None else min(max(matches / blocked, 1e-9), 1 - 1e-9)
+        )
         change = max(
             abs(a - b) for name in new_m for a, b in zip(new_m[name], model.m[name], strict=True)
         )
         model.m, share = new_m, new_share
         if change < tolerance:
             break
-    model.prior = min(max(share * blocked / total_pairs, 1e-12), 0.5)
+    model.prior = (
+        fixed_prior
+        if fixed_prior is not None
+        else min(max(share * blocked / total_pairs, 1e-12), 0.5)
+    )
     return iteration
 
 
+def estimate_prior(
+    records: Sequence[Record], rules: Sequence[BlockingKey], *, recall: float = 0.7
+) -> float:
+    """λ from pairs that agree on a near-certain combination of fields.
+
+    As Splink does: the pairs that a strict rule joins are taken as matches, and
+    ``recall`` says what share of all true matches such rules find.
+    """
+    n = len(records)
+    total = max(1, n * (n - 1) // 2)
+    found = len(candidate_pairs(records, rules, max_block=10_000))
+    return min(max(found / recall, 1.0) / total, 0.5)
+
+
 def _start_m(levels: int) -> list[float]:
+    """Customary m: most true matches agree exactly, few disagree outright."""
     if levels == 2:
         return [0.9, 0.1]
-    first = 0.7
-    rest = (1 - first) / (levels - 1)
-    return [first] + [rest] * (levels - 1)
+    middle = 0.15 / (levels - 2)
+    return [0.8] + [middle] * (levels - 2) + [0.05]
 
 
 def train(
@@ -365,6 +411,9 @@ def train(
     u_pairs: int = 100_000,
     seed: int = 0,
     max_block: int = 200,
+    prior_strength: float = 0.0,
+    prior_rules: Sequence[BlockingKey] = (),
+    prior_recall: float = 0.7,
 ) -> tuple[Model, set[Pair]]:
     """A model fitted to ``records`` without labels, and the candidate pairs it used."""
     model = Model(comparisons)
@@ -375,7 +424,14 @@ def train(
     pairs = candidate_pairs(records, keys, max_block=max_block)
     gammas = Counter(model.gamma(records[i], records[j]) for i, j in pairs)
     n = len(records)
-    estimate_m_em(model, gammas, total_pairs=max(1, n * (n - 1) // 2))
+    fixed = estimate_prior(records, prior_rules, recall=prior_recall) if prior_rules else None
+    estimate_m_em(
+        model,
+        gammas,
+        total_pairs=max(1, n * (n - 1) // 2),
+        prior_strength=prior_strength,
+        fixed_prior=fixed,
+    )
     return model, pairs
 
 

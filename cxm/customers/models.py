@@ -7,6 +7,7 @@ from django.db.models import Q
 from cxm.customers.enums import (
     CustomerKind,
     IdentityKind,
+    MatchMethod,
     MergeAction,
     MergeProposalStatus,
 )
@@ -114,6 +115,13 @@ class MergeProposal(models.Model):
         max_length=20, choices=MergeProposalStatus.choices, default=MergeProposalStatus.PENDING
     )
     reason = models.TextField()
+    # identifier: one message carried identifiers of both, evidence lists them;
+    # probabilistic: the match model scored the pair, evidence lists each
+    # comparison's level and weight, score is the match probability.
+    method = models.CharField(
+        max_length=20, choices=MatchMethod.choices, default=MatchMethod.IDENTIFIER
+    )
+    score = models.FloatField(null=True, blank=True)
     evidence = models.JSONField(default=list)
     interaction = models.ForeignKey(
         "interactions.Interaction",

@@ -198,3 +198,47 @@ def customer_group_ids(*, customer_id: int) -> list[int]:
         )
         group.extend(frontier)
     return group
+
+
+def customer_match_records() -> tuple[list[int], list[dict[str, str | None]]]:
+    """Every live customer as the record the match model compares, with its id.
+
+    Names split into first name and surname; the first email's local part and
+    the last nine digits of the first phone stand for the strong identifiers,
+    which the exact matcher already joins when they are equal.
+    """
+    from cxm.customers.matching import clean_text
+
+    emails: dict[int, str] = {}
+    phones: dict[int, str] = {}
+    for customer_id, kind, value in (
+        Identity.objects.filter(kind__in=["email", "phone"])
+        .order_by("customer_id", "id")
+        .values_list("customer_id", "kind", "value_normalized")
+    ):
+        if kind == "email":
+            emails.setdefault(customer_id, value.split("@", 1)[0])
+        else:
+            phones.setdefault(customer_id, value[-9:])
+    ids: list[int] = []
+    records: list[dict[str, str | None]] = []
+    for row in (
+        Customer.objects.filter(merged_into__isnull=True, erased_at__isnull=True)
+        .order_by("id")
+        .values("id", "display_name", "birth_date", "postcode", "city", "account__name")
+    ):
+        words = (clean_text(row["display_name"]) or "").split()
+        ids.append(row["id"])
+        records.append(
+            {
+                "first_name": words[0] if len(words) > 1 else None,
+                "surname": words[-1] if words else None,
+                "dob": row["birth_date"].isoformat() if row["birth_date"] else None,
+                "postcode": (row["postcode"] or "").replace(" ", "") or None,
+                "city": clean_text(row["city"]),
+                "company": clean_text(row["account__name"]),
+                "email_local": emails.get(row["id"]),
+                "phone": phones.get(row["id"]),
+            }
+        )
+    return ids, records
