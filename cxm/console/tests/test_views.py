@@ -752,3 +752,31 @@ def test_unmerge_without_a_reason_changes_nothing(
     event.refresh_from_db()
     assert event.undone_by_id is None
     assert response.context["customer"] == bob
+
+
+def test_a_probabilistic_proposal_shows_each_comparison_and_its_weight(
+    agent_client: Client, ann: Customer, ingest: Ingest
+) -> None:
+    other = Customer.objects.exclude(pk=ann.pk).first() or Customer.objects.create(
+        display_name="Anne Lee"
+    )
+    low, high = sorted((ann.pk, other.pk))
+    MergeProposal.objects.create(
+        customer_low_id=low,
+        customer_high_id=high,
+        method="probabilistic",
+        score=0.934,
+        reason="Match probability 0.934: first name, date of birth agree; a person should decide.",
+        evidence=[
+            {"comparison": "first name", "level": "Jaro-Winkler ≥ 0.92", "weight": 4.1},
+            {"comparison": "date of birth", "level": "exact", "weight": 7.5},
+            {"comparison": "city", "level": "different", "weight": -1.2},
+        ],
+    )
+
+    page = agent_client.get("/merge-proposals/")
+
+    text = page.content.decode()
+    assert "<td>date of birth</td><td>exact</td><td>7.50</td>" in text
+    assert "<td>city</td><td>different</td><td>-1.20</td>" in text
+    assert "Match probability 0.934." in text
