@@ -133,3 +133,24 @@ def cxm_executable() -> str:
     from pathlib import Path
 
     return str(Path(sys.executable).parent / "cxm")
+
+
+def ingest_customer_line(
+    source: Source, external_id: str, customer: dict[str, Any], **fields: Any
+) -> int:
+    """Send one interaction for ``customer`` through the ingestion service; its customer id."""
+    from cxm.interactions.services import SourcePolicy, interactions_ingest
+
+    line = {
+        "external_id": external_id,
+        "channel": "email",
+        "direction": "inbound",
+        "occurred_at": "2026-11-02T09:15:00+00:00",
+        "customer": customer,
+        **fields,
+    }
+    result = interactions_ingest(
+        records=[(1, line)], policy=SourcePolicy(default=source, bound=True), keep_outcomes=True
+    )
+    assert not result.rejected, result.rejected
+    return result.outcomes[0].customer_id

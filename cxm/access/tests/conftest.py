@@ -15,11 +15,11 @@ from django.contrib.auth.models import User
 from cxm.access import services as access_services
 from cxm.access.enums import Role
 from cxm.access.models import Team
+from cxm.conftest import ingest_customer_line
 from cxm.connectors import services as connector_services
 from cxm.connectors.models import ApiToken, Source, TokenScope
 from cxm.customers import services as customer_services
 from cxm.customers.models import Customer, MergeEvent, MergeProposal
-from cxm.interactions.services import SourcePolicy, interactions_ingest
 
 PASSWORD = "a-long-test-passphrase"
 
@@ -39,26 +39,9 @@ class World:
 
 
 def _ingest(source: Source, external_id: str, customer: dict[str, Any]) -> int:
-    result = interactions_ingest(
-        records=[
-            (
-                1,
-                {
-                    "external_id": external_id,
-                    "channel": "email",
-                    "direction": "inbound",
-                    "occurred_at": "2026-11-02T09:15:00+00:00",
-                    "customer": customer,
-                    "subject": "Line down",
-                    "body": f"Message {external_id}",
-                },
-            )
-        ],
-        policy=SourcePolicy(default=source, bound=True),
-        keep_outcomes=True,
+    return ingest_customer_line(
+        source, external_id, customer, subject="Line down", body=f"Message {external_id}"
     )
-    assert not result.rejected, result.rejected
-    return result.outcomes[0].customer_id
 
 
 @pytest.fixture

@@ -6,11 +6,11 @@ from typing import Any
 
 import pytest
 
+from cxm.conftest import ingest_customer_line
 from cxm.connectors.models import Source
 from cxm.customers.models import Customer, Identity, MergeProposal
 from cxm.customers.placeholders import is_placeholder_name, placeholder_reason
 from cxm.interactions.models import Interaction
-from cxm.interactions.services import SourcePolicy, interactions_ingest
 
 
 @pytest.mark.parametrize(
@@ -59,24 +59,7 @@ def test_the_deployment_adds_its_own_identifiers() -> None:
 
 
 def _send(source: Source, external_id: str, customer: dict[str, Any]) -> int:
-    result = interactions_ingest(
-        records=[
-            (
-                1,
-                {
-                    "external_id": external_id,
-                    "channel": "phone",
-                    "direction": "inbound",
-                    "occurred_at": "2026-11-02T09:15:00+00:00",
-                    "customer": customer,
-                },
-            )
-        ],
-        policy=SourcePolicy(default=source, bound=True),
-        keep_outcomes=True,
-    )
-    assert not result.rejected, result.rejected
-    return result.outcomes[0].customer_id
+    return ingest_customer_line(source, external_id, customer, channel="phone")
 
 
 def test_two_strangers_sharing_placeholders_stay_apart(settings: Any, source: Source) -> None:

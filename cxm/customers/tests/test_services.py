@@ -6,7 +6,7 @@ import pytest
 from django.contrib.auth.models import User
 from django.utils import timezone
 
-from cxm.conftest import interaction_line
+from cxm.conftest import ingest_customer_line, interaction_line
 from cxm.connectors.models import Source
 from cxm.customers import services
 from cxm.customers.enums import MergeAction, MergeProposalStatus
@@ -499,27 +499,8 @@ def test_unmerge_takes_back_only_the_gaps_the_merge_filled_and_keeps_later_edits
 def test_details_fill_gaps_and_a_merge_and_un_merge_keep_them_exact(source: Any) -> None:
     from datetime import date
 
-    from cxm.interactions.services import SourcePolicy, interactions_ingest
-
     def send(external_id: str, customer: dict[str, Any]) -> int:
-        result = interactions_ingest(
-            records=[
-                (
-                    1,
-                    {
-                        "external_id": external_id,
-                        "channel": "email",
-                        "direction": "inbound",
-                        "occurred_at": "2026-11-02T09:15:00+00:00",
-                        "customer": customer,
-                    },
-                )
-            ],
-            policy=SourcePolicy(default=source, bound=True),
-            keep_outcomes=True,
-        )
-        assert not result.rejected, result.rejected
-        return result.outcomes[0].customer_id
+        return ingest_customer_line(source, external_id, customer)
 
     ann_id = send("1", {"email": "ann@example.org", "city": "Leeds"})
     # A later line fills the gaps, never overwrites the city already known.
