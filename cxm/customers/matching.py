@@ -346,6 +346,11 @@ def estimate_m_em(
         else None
     )
     blocked = sum(gammas.values())
+    if blocked == 0:
+        # Nothing to learn from: the customary m, and λ as given or the model's.
+        if fixed_prior is not None:
+            model.prior = fixed_prior
+        return 0
     # λ among the blocked pairs.
     share = 0.1 if fixed_prior is None else min(fixed_prior * total_pairs / blocked, 1 - 1e-9)
     iteration = 0

@@ -145,3 +145,16 @@ def test_dedupe_command_dry_run_changes_nothing(people: dict[str, Any]) -> None:
 
     assert "would merge 1, proposed 0 for review" in out.getvalue()
     assert not MergeEvent.objects.exists() and not MergeProposal.objects.exists()
+
+
+def test_dedupe_of_a_base_with_nothing_in_common_changes_nothing(source: Source) -> None:
+    _load(source, [("a", {"crm_id": "A-1", "name": "Amy Ng"}), ("b", {"crm_id": "B-1"})])
+
+    report = customers_dedupe()
+
+    assert (report.customers, report.pairs_scored, report.merged, report.proposed) == (2, 0, [], [])
+
+
+@pytest.mark.django_db
+def test_dedupe_of_an_empty_base() -> None:
+    assert customers_dedupe().customers == 0
