@@ -18,6 +18,7 @@ from cxm.access.enums import AuditAction
 from cxm.connectors.models import ApiToken, Source, TokenScope
 from cxm.errors import Conflict, ValidationFailed
 
+MAX_TOKEN_LIFETIME = timedelta(days=3650)
 TOKEN_PREFIX = "cxm_"  # noqa: S105 - a label, not a secret
 
 
@@ -62,6 +63,10 @@ def token_create(
         )
     if expires_in is not None and expires_in <= timedelta(0):
         raise ValidationFailed("a token must expire in the future", code="bad_expiry")
+    if expires_in is not None and expires_in > MAX_TOKEN_LIFETIME:
+        raise ValidationFailed(
+            "a token may live 10 years at most; rotate it instead", code="bad_expiry"
+        )
     issued = _issue(source=source, scope=scope, expires_in=expires_in)
     access_services.audit_record(
         action=AuditAction.TOKEN_CREATED,
@@ -113,8 +118,8 @@ def token_rotate(
             f"Token {token.prefix}… is already revoked or rotated; create a new one",
             code="token_not_live",
         )
-    if grace < timedelta(0):
-        raise ValidationFailed("the grace period cannot be negative", code="bad_grace")
+    if not timedelta(0) <= grace <= timedelta(days=30):
+        raise ValidationFailed("the grace period must be between 0 and 30 days", code="bad_grace")
     lifetime = token.expires_at - token.created_at if token.expires_at else None
     issued = _issue(source=token.source, scope=token.scope, expires_in=lifetime)
     now = timezone.now()

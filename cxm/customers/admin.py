@@ -6,6 +6,7 @@ from django.http import HttpRequest, HttpResponse
 from cxm.access.decorators import request_ip
 from cxm.customers import services
 from cxm.customers.models import Account, Customer, Identity, MergeEvent, MergeProposal
+from cxm.customers.selectors import MAX_ID
 
 
 class IdentityInline(admin.TabularInline):
@@ -27,7 +28,8 @@ class CustomerAdmin(admin.ModelAdmin):
         self, request: HttpRequest, object_id: str, form_url: str = "", extra_context: Any = None
     ) -> HttpResponse:
         # Reading a profile in the admin is a read like any other: audited.
-        customer = Customer.objects.filter(pk=object_id).first() if object_id.isdigit() else None
+        known = object_id.isdigit() and 0 < int(object_id) <= MAX_ID
+        customer = Customer.objects.filter(pk=object_id).first() if known else None
         if customer is not None and request.method == "GET":
             services.customer_read_record(
                 customer=customer, actor=request.user, ip=request_ip(request), via="admin"

@@ -135,8 +135,8 @@ def _summary(score: matching.Score) -> str:
 
 
 def _auto_merge(low: int, high: int, score: matching.Score) -> bool:
-    first = _root(low)
-    second = _root(high)
+    first = services.customer_root(Customer.objects.get(pk=low))
+    second = services.customer_root(Customer.objects.get(pk=high))
     if first.pk == second.pk:
         return False
     survivor, merged = (first, second) if first.pk < second.pk else (second, first)
@@ -152,13 +152,6 @@ def _auto_merge(low: int, high: int, score: matching.Score) -> bool:
         proposal=proposal,
     )
     return True
-
-
-def _root(customer_id: int) -> Customer:
-    customer = Customer.objects.get(pk=customer_id)
-    while customer.merged_into_id is not None:
-        customer = Customer.objects.get(pk=customer.merged_into_id)
-    return customer
 
 
 def _propose(low: int, high: int, score: matching.Score) -> None:

@@ -495,7 +495,8 @@ def _locked(customer_id: int) -> Customer:
     return Customer.objects.select_for_update().get(pk=customer_id)
 
 
-def _root(customer: Customer) -> Customer:
+def customer_root(customer: Customer) -> Customer:
+    """The customer that ``customer`` now lives in (itself when never merged)."""
     seen = set()
     while customer.merged_into_id is not None:
         if customer.pk in seen:  # pragma: no cover - prevented by merge checks
@@ -707,7 +708,7 @@ def merge_proposal_accept(
                 f"This proposal is already {proposal.get_status_display().lower()}",
                 code="proposal_decided",
             )
-        low, high = _root(proposal.customer_low), _root(proposal.customer_high)
+        low, high = customer_root(proposal.customer_low), customer_root(proposal.customer_high)
         if low.pk != high.pk:
             survivor, merged = (low, high) if low.pk < high.pk else (high, low)
             return customer_merge(

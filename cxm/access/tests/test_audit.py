@@ -159,3 +159,13 @@ def test_administrators_use_the_admin_and_their_reads_there_are_audited(world: W
     assert _events(AuditAction.CUSTOMER_VIEWED) == [
         ("administrator", "customer", str(world.sam.pk), {"via": "admin"})
     ]
+
+
+def test_an_out_of_range_id_in_the_admin_is_not_found(world: World) -> None:
+    client = Client()
+    client.force_login(world.users["administrator"])
+
+    response = client.get("/admin/customers/customer/99999999999999999999/change/")
+
+    assert response.status_code in (302, 404)
+    assert _events(AuditAction.CUSTOMER_VIEWED) == []

@@ -10,7 +10,8 @@ from django.utils import timezone
 
 from cxm.access.models import AuditEvent
 from cxm.connectors.models import ApiToken, Source
-from cxm.connectors.services import token_authenticate, token_hash
+from cxm.connectors.services import token_authenticate, token_create, token_hash
+from cxm.errors import ValidationFailed
 
 
 @pytest.mark.django_db
@@ -119,3 +120,18 @@ def test_an_expired_token_gets_401_from_the_api(client: Any) -> None:
     response = client.get("/api/v1/customers", HTTP_AUTHORIZATION=f"Bearer {secret}")
 
     assert response.status_code == 401
+
+
+@pytest.mark.django_db
+def test_token_lifetimes_and_grace_periods_have_sane_bounds() -> None:
+    with pytest.raises(CommandError, match="10 years at most"):
+        _create("--expires-in-days", "1000000000")
+    with pytest.raises(ValidationFailed, match="10 years at most"):
+        token_create(source=Source.objects.create(name="crm"), expires_in=timedelta(days=4000))
+    _create()
+    prefix = ApiToken.objects.get().prefix
+    with pytest.raises(CommandError, match="between 0 and 720 hours"):
+        call_command("token", "rotate", prefix, "--grace-hours", "nan", stdout=io.StringIO())
+    with pytest.raises(CommandError, match="between 0 and 720 hours"):
+        call_command("token", "rotate", prefix, "--grace-hours", "1e9", stdout=io.StringIO())
+    assert ApiToken.objects.count() == 1

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import argparse
 from datetime import timedelta
 from typing import Any
 
@@ -22,6 +23,28 @@ def _token_state(token: ApiToken) -> str:
     return "active"
 
 
+def _hours(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"'{text}' is not a number of hours") from None
+    if not 0 <= value <= 720:
+        raise argparse.ArgumentTypeError("must be between 0 and 720 hours (30 days)")
+    return value
+
+
+def _days(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"'{text}' is not a whole number of days") from None
+    if not 1 <= value <= 3650:
+        raise argparse.ArgumentTypeError(
+            "a token must expire in the future, and may live 10 years at most (1 to 3650 days)"
+        )
+    return value
+
+
 class Command(BaseCommand):
     help = "Create, list, rotate or revoke API tokens of a source."
 
@@ -37,7 +60,7 @@ class Command(BaseCommand):
         )
         create.add_argument(
             "--expires-in-days",
-            type=int,
+            type=_days,
             help="days until the token stops working (default: until revoked)",
         )
         sub.add_parser("list", help="List tokens (prefixes only) and their state.")
@@ -47,7 +70,7 @@ class Command(BaseCommand):
         rotate.add_argument("prefix")
         rotate.add_argument(
             "--grace-hours",
-            type=float,
+            type=_hours,
             default=24,
             help="hours the old token keeps working, while the sender switches (default 24)",
         )
