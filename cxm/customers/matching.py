@@ -226,12 +226,20 @@ def compound_key(*keys: BlockingKey) -> BlockingKey:
 
 
 def candidate_pairs(
-    records: Sequence[Record], keys: Sequence[BlockingKey], *, max_block: int = 200
+    records: Sequence[Record],
+    keys: Sequence[BlockingKey],
+    *,
+    max_block: int = 200,
+    groups: Sequence[object] | None = None,
 ) -> set[Pair]:
     """Pairs (i < j) of records that share a value of any blocking key.
 
     A block larger than ``max_block`` is skipped: a key that common (a placeholder,
     the most frequent surname) says little and would make the cost quadratic.
+
+    With ``groups`` (one label per record, e.g. the file it came from) only pairs
+    of records from different groups are candidates: linking files, each of
+    which is taken to have no duplicates of its own.
     """
     pairs: set[Pair] = set()
     for key in keys:
@@ -242,8 +250,21 @@ def candidate_pairs(
                 blocks[value].append(index)
         for members in blocks.values():
             if 1 < len(members) <= max_block:
-                pairs.update(combinations(members, 2))
+                if groups is None:
+                    pairs.update(combinations(members, 2))
+                else:
+                    pairs.update(
+                        (i, j) for i, j in combinations(members, 2) if groups[i] != groups[j]
+                    )
     return pairs
+
+
+def pair_count(n: int, groups: Sequence[object] | None = None) -> int:
+    """All pairs of ``n`` records that could match: n(n-1)/2, or only across groups."""
+    if groups is None:
+        return n * (n - 1) // 2
+    sizes = Counter(groups).values()
+    return (n * n - sum(size * size for size in sizes)) // 2
 
 
 # ---------------------------------------------------------------------------
@@ -294,15 +315,31 @@ def estimate_u(
     pairs: int = 100_000,
     seed: int = 0,
     floor: float = 1e-6,
+    groups: Sequence[object] | None = None,
 ) -> None:
-    """u: the level shares among random pairs, nearly all of them non-matches."""
+    """u: the level shares among random pairs, nearly all of them non-matches.
+
+    With ``groups`` the pairs are drawn uniformly among those across groups.
+    """
     rng = random.Random(seed)
     n = len(records)
     counts: Counter[Gamma] = Counter()
-    for _ in range(pairs):
-        i, j = rng.randrange(n), rng.randrange(n)
-        if i != j:
-            counts[model.gamma(records[i], records[j])] += 1
+    if groups is None:
+        for _ in range(pairs):
+            i, j = rng.randrange(n), rng.randrange(n)
+            if i != j:
+                counts[model.gamma(records[i], records[j])] += 1
+    else:
+        members: dict[object, list[int]] = defaultdict(list)
+        for index, group in enumerate(groups):
+            members[group].append(index)
+        # A pair of groups as often as it has pairs of records, then one record of each.
+        crossings = list(combinations(members.values(), 2))
+        if crossings:
+            weights = [len(left) * len(right) for left, right in crossings]
+            for left, right in rng.choices(crossings, weights, k=pairs):
+                i, j = rng.choice(left), rng.choice(right)
+                counts[model.gamma(records[i], records[j])] += 1
     model.u = _level_shares(counts.items(), model.comparisons, floor)
 
 
@@ -387,16 +424,20 @@ def estimate_m_em(
 
 
 def estimate_prior(
-    records: Sequence[Record], rules: Sequence[BlockingKey], *, recall: float = 0.7
+    records: Sequence[Record],
+    rules: Sequence[BlockingKey],
+    *,
+    recall: float = 0.7,
+    groups: Sequence[object] | None = None,
 ) -> float:
     """λ from pairs that agree on a near-certain combination of fields.
 
     As Splink does: the pairs that a strict rule joins are taken as matches, and
-    ``recall`` says what share of all true matches such rules find.
+    ``recall`` says what share of all true matches such rules find. With
+    ``groups`` both count only pairs across groups.
     """
-    n = len(records)
-    total = max(1, n * (n - 1) // 2)
-    found = len(candidate_pairs(records, rules, max_block=10_000))
+    total = max(1, pair_count(len(records), groups))
+    found = len(candidate_pairs(records, rules, max_block=10_000, groups=groups))
     return min(max(found / recall, 1.0) / total, 0.5)
 
 
@@ -419,21 +460,28 @@ def train(
     prior_strength: float = 0.0,
     prior_rules: Sequence[BlockingKey] = (),
     prior_recall: float = 0.7,
+    groups: Sequence[object] | None = None,
 ) -> tuple[Model, set[Pair]]:
-    """A model fitted to ``records`` without labels, and the candidate pairs it used."""
+    """A model fitted to ``records`` without labels, and the candidate pairs it used.
+
+    With ``groups`` (one label per record) it links records across groups only.
+    """
     model = Model(comparisons)
     model.frequencies = term_frequencies(
         records, [c.column for c in comparisons if c.term_frequency]
     )
-    estimate_u(model, records, pairs=u_pairs, seed=seed)
-    pairs = candidate_pairs(records, keys, max_block=max_block)
+    estimate_u(model, records, pairs=u_pairs, seed=seed, groups=groups)
+    pairs = candidate_pairs(records, keys, max_block=max_block, groups=groups)
     gammas = Counter(model.gamma(records[i], records[j]) for i, j in pairs)
-    n = len(records)
-    fixed = estimate_prior(records, prior_rules, recall=prior_recall) if prior_rules else None
+    fixed = (
+        estimate_prior(records, prior_rules, recall=prior_recall, groups=groups)
+        if prior_rules
+        else None
+    )
     estimate_m_em(
         model,
         gammas,
-        total_pairs=max(1, n * (n - 1) // 2),
+        total_pairs=max(1, pair_count(len(records), groups)),
         prior_strength=prior_strength,
         fixed_prior=fixed,
     )

@@ -182,3 +182,86 @@ class MergeEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.action} {self.merged_id} into {self.survivor_id}"
+
+
+class MatchRecord(models.Model):
+    """A live customer as the match model compares it, with its blocking keys.
+
+    Kept in step with the customer at ingest, merge, un-merge and erasure, so
+    that a new customer is compared with the few customers that share a
+    blocking key, found through an index, instead of with every customer.
+    Empty means unknown.
+    """
+
+    customer = models.OneToOneField(
+        Customer, primary_key=True, on_delete=models.CASCADE, related_name="match_record"
+    )
+    first_name = models.CharField(max_length=100, blank=True)
+    surname = models.CharField(max_length=100, blank=True)
+    dob = models.CharField(max_length=10, blank=True)
+    postcode = models.CharField(max_length=20, blank=True)
+    city = models.CharField(max_length=100, blank=True)
+    company = models.CharField(max_length=200, blank=True)
+    email_local = models.CharField(max_length=320, blank=True)
+    phone = models.CharField(max_length=20, blank=True)
+    # Compound blocking keys; the single-column ones (dob, email_local, phone)
+    # are indexed as they are.
+    name_key = models.CharField(max_length=110, blank=True)  # surname|first initial
+    postcode_key = models.CharField(max_length=30, blank=True)  # postcode|surname initial
+    place_key = models.CharField(max_length=210, blank=True)  # first name|city
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["name_key"], name="match_name_key"),
+            models.Index(fields=["dob"], name="match_dob"),
+            models.Index(fields=["postcode_key"], name="match_postcode_key"),
+            models.Index(fields=["email_local"], name="match_email_local"),
+            models.Index(fields=["phone"], name="match_phone"),
+            models.Index(fields=["place_key"], name="match_place_key"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Match record of customer {self.customer_id}"
+
+
+class MatchModel(models.Model):
+    """A match model trained without labels on this deployment's customers.
+
+    The newest one scores new customers at ingest; ``cxm dedupe`` trains one.
+    ``parameters`` holds, for each comparison, its column, levels and the m
+    and u probability of each level.
+    """
+
+    trained_at = models.DateTimeField(auto_now_add=True)
+    customers = models.PositiveIntegerField()
+    candidate_pairs = models.PositiveBigIntegerField()
+    prior = models.FloatField()
+    parameters = models.JSONField()
+
+    class Meta:
+        ordering = ["-trained_at", "-id"]
+        get_latest_by = ["trained_at", "id"]
+
+    def __str__(self) -> str:
+        return f"Match model {self.pk} ({self.customers:,} customers)"
+
+
+class MatchFrequency(models.Model):
+    """How common a value is among customers, for term-frequency adjustment:
+    agreeing on a rare surname says more than agreeing on a common one."""
+
+    model = models.ForeignKey(MatchModel, on_delete=models.CASCADE, related_name="frequencies")
+    column = models.CharField(max_length=30)
+    value = models.CharField(max_length=320)
+    share = models.FloatField()
+
+    class Meta:
+        verbose_name_plural = "match frequencies"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["model", "column", "value"], name="match_frequency_unique"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.column}={self.value}: {self.share:.6f}"

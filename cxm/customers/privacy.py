@@ -9,7 +9,16 @@ from django.db.models import Q
 from django.utils import timezone
 
 from cxm.access import privacy
-from cxm.customers.models import Account, Customer, Identity, MergeEvent, MergeProposal
+from cxm.customers.models import (
+    Account,
+    Customer,
+    Identity,
+    MatchFrequency,
+    MatchModel,
+    MatchRecord,
+    MergeEvent,
+    MergeProposal,
+)
 
 
 def _proposals(ids: Sequence[int]) -> Any:
@@ -39,6 +48,17 @@ def _erase_events(ids: Sequence[int]) -> int:
     # The merge history stays as who-merged-what-when; the snapshot of names and
     # the free-text reasons go.
     return _events(ids).update(merged_snapshot={}, reason="(erased with the customer's data)")
+
+
+def _frequencies(ids: Sequence[int]) -> Any:
+    """The term-frequency rows of the customers' own values: a rare surname's
+    row says that somebody of that name is a customer."""
+    condition = Q()
+    for record in MatchRecord.objects.filter(customer_id__in=ids).values():
+        for column in ("first_name", "surname", "postcode", "city"):
+            if record[column]:
+                condition |= Q(column=column, value=record[column])
+    return MatchFrequency.objects.filter(condition) if condition else MatchFrequency.objects.none()
 
 
 def _delete(queryset: Any) -> int:
@@ -71,6 +91,24 @@ privacy.register(
     export=lambda ids: privacy.rows(_events(ids)),
     erase=_erase_events,
     erasure="snapshot and reason removed; who merged whom and when stays",
+)
+privacy.register(
+    MatchFrequency,
+    export=lambda ids: privacy.rows(_frequencies(ids)),
+    erase=lambda ids: _delete(_frequencies(ids)),
+    erasure="the rows of the customer's own values deleted (before the match record)",
+    order=50,
+)
+privacy.register(
+    MatchRecord,
+    export=lambda ids: privacy.rows(MatchRecord.objects.filter(customer_id__in=ids)),
+    erase=lambda ids: _delete(MatchRecord.objects.filter(customer_id__in=ids)),
+    erasure="deleted",
+    order=60,
+)
+privacy.declare_not_personal(
+    MatchModel,
+    reason="m and u probabilities of comparison levels, learnt over all customers",
 )
 privacy.declare_not_personal(
     Account,

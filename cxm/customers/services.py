@@ -14,6 +14,7 @@ from django.utils import timezone
 
 from cxm.access import services as access_services
 from cxm.access.enums import AuditAction
+from cxm.customers import resolution
 from cxm.customers.enums import CustomerKind, MergeAction, MergeProposalStatus
 from cxm.customers.identifiers import STRENGTH
 from cxm.customers.models import Account, Customer, Identity, MergeEvent, MergeProposal
@@ -132,6 +133,10 @@ class BatchResolver:
         self.company_updates: dict[int, str] = {}
         self.detail_updates: dict[int, dict[str, Any]] = {}
         self.proposals: dict[tuple[int, int], dict[str, Any]] = {}
+        # Customers the last write created or may have changed (details,
+        # name, company, a first email or phone): the online match path
+        # scores them again if their match record changed.
+        self.touched: set[int] = set()
 
     def load(self, keys: Iterable[tuple[str, str]]) -> None:
         by_kind: dict[str, set[str]] = {}
@@ -293,6 +298,9 @@ class BatchResolver:
                 account_id=account_id
             )
         _details_fill(self.detail_updates)
+        self.touched = {p.id for p in self.new_customers}
+        self.touched.update(self.detail_updates, self.name_updates, self.company_updates)
+        self.touched.update(p.customer for p in self.new_identities if isinstance(p.customer, int))
         self.name_updates.clear()
         self.kind_updates.clear()
         self.company_updates.clear()
@@ -569,6 +577,7 @@ def customer_merge(
     survivor.save()
     merged.merged_into = survivor
     merged.save(update_fields=["merged_into", "updated_at"])
+    resolution.match_records_refresh([survivor.pk, merged.pk])
 
     if proposal is not None:
         proposal.status = MergeProposalStatus.ACCEPTED
@@ -654,6 +663,7 @@ def customer_unmerge(
         if before != filled_with and current.get(field_name) == filled_with:
             setattr(survivor, field_name, before)
     survivor.save()
+    resolution.match_records_refresh([survivor.pk, merged.pk])
 
     if event.proposal_id is not None:
         # Un-merging says "these are different people": never propose them again.

@@ -17,6 +17,7 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 
 from cxm.connectors.models import Source
+from cxm.customers import resolution
 from cxm.customers import services as customer_services
 from cxm.db import rows_insert
 from cxm.interactions.models import Interaction
@@ -49,6 +50,7 @@ class IngestResult:
     rejected: list[RejectedLine] = field(default_factory=list)
     outcomes: list[LineOutcome] = field(default_factory=list)
     proposals: int = 0
+    merged: int = 0  # customers merged automatically by the match model
 
     def add(self, other: IngestResult) -> None:
         self.accepted += other.accepted
@@ -56,6 +58,7 @@ class IngestResult:
         self.rejected.extend(other.rejected)
         self.outcomes.extend(other.outcomes)
         self.proposals += other.proposals
+        self.merged += other.merged
 
 
 class SourcePolicy:
@@ -172,6 +175,7 @@ def _ingest_chunk(
                 result.duplicates = written.duplicates
                 result.outcomes = written.outcomes
                 result.proposals = written.proposals
+                result.merged = written.merged
                 if on_chunk is not None:
                     on_chunk(result, chunk)
             break
@@ -263,9 +267,17 @@ def _store(
         )
     )
 
+    # The online match path: new and changed customers against the rest.
+    decisions = resolution.customers_resolve(resolver.touched)
+    result.proposals += len(decisions.proposed)
+    result.merged = len(decisions.merged)
+
     if keep_outcomes:
         for (number, _, _), pk, row in zip(fresh, ids, rows, strict=True):
-            result.outcomes.append(LineOutcome(number, "accepted", pk, row[2]))
+            customer_id = row[2]
+            while customer_id in decisions.merged_into:
+                customer_id = decisions.merged_into[customer_id]
+            result.outcomes.append(LineOutcome(number, "accepted", pk, customer_id))
     return result
 
 

@@ -102,6 +102,8 @@ def test_export_holds_everything_about_the_person_with_a_summary(
     assert document["summary"] == {
         "customers.Customer": 2,
         "customers.Identity": 4,
+        "customers.MatchFrequency": 0,  # no match model trained here
+        "customers.MatchRecord": 1,  # the survivor's; the merged customer has none
         "customers.MergeEvent": 1,
         "customers.MergeProposal": 1,
         "interactions.Interaction": 3,

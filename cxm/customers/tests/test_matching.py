@@ -18,8 +18,11 @@ from cxm.customers.matching import (
     date_comparison,
     email_comparison,
     estimate_m_em,
+    estimate_prior,
+    estimate_u,
     exact_comparison,
     name_comparison,
+    pair_count,
     pairwise_scores,
     probability_from_weight,
     term_frequencies,
@@ -130,6 +133,71 @@ def test_blocking_finds_every_pair_that_shares_a_key_and_skips_huge_blocks() -> 
 
     assert candidate_pairs(records, keys) == {(0, 1), (0, 2)}
     assert candidate_pairs(records, [column_key("surname", 1)], max_block=2) == set()
+
+
+def test_linking_files_blocks_only_pairs_across_files() -> None:
+    # Files "a" and "b", interleaved; each file has a within-file pair sharing a key.
+    records: list[dict[str, str | None]] = [
+        {"surname": "lee", "dob": "1971-06-24"},  # 0 a
+        {"surname": "lee", "dob": "1971-06-24"},  # 1 b: 0's twin
+        {"surname": "lee", "dob": "1980-01-01"},  # 2 a: surname as 0 (same file) and 1
+        {"surname": "stone", "dob": "1990-03-03"},  # 3 b
+        {"surname": "stone", "dob": "1990-03-03"},  # 4 b: 3's twin, same file
+        {"surname": "stoner", "dob": "1990-03-03"},  # 5 a: dob as 3 and 4
+        {"surname": "quill", "dob": "2001-01-01"},  # 6 a: nothing shared
+    ]
+    groups = ["a", "b", "a", "b", "b", "a", "a"]
+    keys = [column_key("surname"), column_key("dob")]
+
+    linked = candidate_pairs(records, keys, groups=groups)
+
+    assert linked == {(0, 1), (1, 2), (3, 5), (4, 5)}
+    assert all(groups[i] != groups[j] for i, j in linked)
+    # The same records deduplicated also pair within each file.
+    assert candidate_pairs(records, keys) == linked | {(0, 2), (3, 4)}
+    # A block's size counts the records of both files: "lee" (3) is skipped, and
+    # "stone" (2) holds no pair across them.
+    assert candidate_pairs(records, [column_key("surname")], groups=groups, max_block=2) == set()
+
+
+def test_linking_files_counts_pairs_across_files_for_the_prior() -> None:
+    assert pair_count(7) == 21
+    assert pair_count(7, ["a"] * 3 + ["b"] * 4) == 12
+    assert pair_count(6, ["a", "b", "c", "a", "b", "c"]) == 12
+    records: list[dict[str, str | None]] = [
+        {"surname": "lee"},  # a
+        {"surname": "lee"},  # a
+        {"surname": "lee"},  # b
+        {"surname": "stone"},  # b
+        {"surname": "stone"},  # b
+        {"surname": "quill"},  # b
+        {"surname": "quill"},  # b
+    ]
+    groups = ["a", "a", "b", "b", "b", "b", "b"]
+    rules = [column_key("surname")]
+
+    # Across the files only (0, 2) and (1, 2) agree, among 2 x 5 pairs.
+    assert estimate_prior(records, rules, recall=0.5, groups=groups) == pytest.approx(
+        (2 / 0.5) / 10
+    )
+    # Deduplicated: 3 + 1 + 1 pairs agree (lee, stone, quill), among 7 x 6 / 2.
+    assert estimate_prior(records, rules, recall=0.5) == pytest.approx((5 / 0.5) / 21)
+
+
+def test_linking_files_draws_random_pairs_across_files() -> None:
+    # Every record agrees with its own file and differs from the other.
+    york: dict[str, str | None] = {"city": "york"}
+    leeds: dict[str, str | None] = {"city": "leeds"}
+    records = [york] * 3 + [leeds] * 5
+    groups = ["a"] * 3 + ["b"] * 5
+    model = Model([exact_comparison("city", "city", term_frequency=False)])
+
+    estimate_u(model, records, pairs=1_000, groups=groups, floor=1e-6)
+    assert model.u["city"][0] == pytest.approx(1e-6, rel=0.01)
+
+    estimate_u(model, records, pairs=1_000, floor=1e-6)
+    # Deduplicated, 13 of the 28 pairs agree.
+    assert model.u["city"][0] == pytest.approx(13 / 28, abs=0.06)
 
 
 def test_em_recovers_the_m_probabilities_and_the_prior_it_was_generated_with() -> None:

@@ -1,0 +1,556 @@
+"""Identity resolution by the match model: one model, two paths.
+
+The strong identifiers (email, phone, CRM id, handle) tie an interaction to a
+customer exactly, at ingest (``services.BatchResolver``). The weaker ones —
+names, date of birth, postcode, city, company, an email's local part, a
+phone's digits — go through the Fellegi-Sunter model of
+``cxm.customers.matching``:
+
+- every live customer has a ``MatchRecord``: the cleaned values the model
+  compares and its blocking keys, indexed, kept in step at ingest, merge,
+  un-merge and erasure;
+- ``model_train`` fits the model to the deployment's own customers without
+  labels (u from random pairs, m by EM, λ from near-certain rules) and stores
+  it with the term frequencies of its values; ``cxm dedupe`` trains;
+- online: ``customers_resolve`` scores each new or changed customer of an
+  ingested chunk against the customers sharing a blocking key with it, read
+  through the indexes, so that its cost does not grow with the customer base;
+- batch: ``cxm.customers.dedupe`` scores every candidate pair of the base.
+
+Both paths decide alike (``pairs_decide``): merge automatically at or above
+``CXM_MATCH_AUTO_MERGE`` (undoably), propose for review from
+``CXM_MATCH_REVIEW``, leave the rest; a pair a person rejected or un-merged is
+never merged or proposed again.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+from collections.abc import Collection, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Q
+
+from cxm.customers import matching
+from cxm.customers.enums import MatchMethod, MergeProposalStatus
+from cxm.customers.models import (
+    Customer,
+    Identity,
+    MatchFrequency,
+    MatchModel,
+    MatchRecord,
+    MergeProposal,
+)
+from cxm.db import rows_insert
+
+logger = logging.getLogger(__name__)
+
+Record = dict[str, str | None]
+
+FIELDS = (
+    "first_name",
+    "surname",
+    "dob",
+    "postcode",
+    "city",
+    "company",
+    "email_local",
+    "phone",
+)
+
+# Blocking: two customers are compared when they share one of these keys.
+# Each key is a MatchRecord column holding the listed fields (a prefix when a
+# length is given) joined by "|"; a record missing any part has no such key.
+BLOCKING: dict[str, tuple[tuple[str, int | None], ...]] = {
+    "name_key": (("surname", None), ("first_name", 1)),
+    "dob": (("dob", None),),
+    "postcode_key": (("postcode", None), ("surname", 1)),
+    "email_local": (("email_local", None),),
+    "phone": (("phone", None),),
+    "place_key": (("first_name", None), ("city", None)),
+}
+# A key value shared by more customers than this says little (the commonest
+# surname, a default date) and would make the cost quadratic: it blocks nothing.
+MAX_BLOCK = 200
+
+# Pseudo-matches behind the customary m of each comparison: enough that a base
+# with a handful of duplicates keeps sane weights, few against thousands.
+PRIOR_STRENGTH = 100.0
+
+
+def comparisons() -> list[matching.Comparison]:
+    return [
+        matching.name_comparison("first name", "first_name"),
+        matching.name_comparison("surname", "surname"),
+        matching.date_comparison("date of birth", "dob"),
+        matching.exact_comparison("postcode", "postcode"),
+        matching.exact_comparison("city", "city"),
+        matching.name_comparison("company", "company", term_frequency=False),
+        matching.name_comparison("email local part", "email_local", term_frequency=False),
+        matching.exact_comparison("phone digits", "phone", term_frequency=False),
+    ]
+
+
+def block_value(record: Mapping[str, str | None], parts: Sequence[tuple[str, int | None]]) -> str:
+    """The record's value of one blocking key, '' when a part is missing."""
+    values = []
+    for column, length in parts:
+        value = record.get(column)
+        if not value:
+            return ""
+        values.append(value[:length] if length else value)
+    return "|".join(values)
+
+
+def blocking_keys() -> list[matching.BlockingKey]:
+    def key_of(parts: tuple[tuple[str, int | None], ...]) -> matching.BlockingKey:
+        return lambda record: block_value(record, parts) or None
+
+    return [key_of(parts) for parts in BLOCKING.values()]
+
+
+def prior_rules() -> list[matching.BlockingKey]:
+    """Combinations that almost only true duplicates share, for estimating λ."""
+    key, both = matching.column_key, matching.compound_key
+    return [
+        both(key("first_name"), key("surname"), key("dob")),
+        both(key("surname"), key("dob"), key("postcode")),
+        both(key("email_local"), key("surname")),
+    ]
+
+
+# ---------------------------------------------------------------------------
+# Match records
+# ---------------------------------------------------------------------------
+
+
+def customer_records(customer_ids: Collection[int] | None = None) -> dict[int, Record]:
+    """Live customers (all, or these) as the records the model compares.
+
+    Names split into first name and surname; the first email's local part and
+    the last nine digits of the first phone stand for the strong identifiers,
+    which the exact matcher already joins when they are equal.
+    """
+    customers = Customer.objects.filter(merged_into__isnull=True, erased_at__isnull=True)
+    identities = Identity.objects.filter(kind__in=["email", "phone"])
+    if customer_ids is not None:
+        if not customer_ids:
+            return {}
+        customers = customers.filter(pk__in=customer_ids)
+        identities = identities.filter(customer_id__in=customer_ids)
+    emails: dict[int, str] = {}
+    phones: dict[int, str] = {}
+    for customer_id, kind, value in identities.order_by("customer_id", "id").values_list(
+        "customer_id", "kind", "value_normalized"
+    ):
+        if kind == "email":
+            emails.setdefault(customer_id, value.split("@", 1)[0])
+        else:
+            phones.setdefault(customer_id, value[-9:])
+    records: dict[int, Record] = {}
+    for row in customers.order_by("id").values(
+        "id", "display_name", "birth_date", "postcode", "city", "account__name"
+    ):
+        words = (matching.clean_text(row["display_name"]) or "").split()
+        records[row["id"]] = {
+            "first_name": words[0][:100] if len(words) > 1 else None,
+            "surname": words[-1][:100] if words else None,
+            "dob": row["birth_date"].isoformat() if row["birth_date"] else None,
+            "postcode": (row["postcode"] or "").replace(" ", "").upper()[:20] or None,
+            "city": (matching.clean_text(row["city"]) or "")[:100] or None,
+            "company": (matching.clean_text(row["account__name"]) or "")[:200] or None,
+            "email_local": emails.get(row["id"]),
+            "phone": phones.get(row["id"]),
+        }
+    return records
+
+
+def _record_of_row(row: Mapping[str, Any]) -> Record:
+    return {name: row[name] or None for name in FIELDS}
+
+
+def _row_of_record(customer_id: int, record: Record) -> tuple[Any, ...]:
+    return (
+        customer_id,
+        *(record[name] or "" for name in FIELDS),
+        *(block_value(record, parts) for key, parts in BLOCKING.items() if key not in FIELDS),
+    )
+
+
+_COLUMNS = ("customer", *FIELDS, *(key for key in BLOCKING if key not in FIELDS))
+
+
+def match_records_refresh(customer_ids: Collection[int]) -> dict[int, Record]:
+    """Bring these customers' match records up to date.
+
+    Returns the records that are new or changed: the customers worth scoring
+    again. A merged or erased customer loses its record.
+    """
+    if not customer_ids:
+        return {}
+    fresh = customer_records(customer_ids)
+    stored = {
+        row["customer_id"]: _record_of_row(row)
+        for row in MatchRecord.objects.filter(customer_id__in=customer_ids).values(
+            "customer_id", *FIELDS
+        )
+    }
+    changed = {pk: record for pk, record in fresh.items() if stored.get(pk) != record}
+    gone = [pk for pk in stored if pk not in fresh or pk in changed]
+    if gone:
+        MatchRecord.objects.filter(customer_id__in=gone).delete()
+    if changed:
+        rows_insert(MatchRecord, _COLUMNS, [_row_of_record(pk, r) for pk, r in changed.items()])
+    return changed
+
+
+def match_records_rebuild(*, chunk: int = 5000) -> dict[int, Record]:
+    """Every live customer's match record written anew; returns them all."""
+    records = customer_records()
+    with transaction.atomic():
+        MatchRecord.objects.all().delete()
+        items = list(records.items())
+        for start in range(0, len(items), chunk):
+            rows_insert(
+                MatchRecord,
+                _COLUMNS,
+                [_row_of_record(pk, record) for pk, record in items[start : start + chunk]],
+            )
+    return records
+
+
+# ---------------------------------------------------------------------------
+# The stored model
+# ---------------------------------------------------------------------------
+
+
+@dataclass
+class TrainedModel:
+    row: MatchModel | None  # None when not stored
+    model: matching.Model
+    pairs: set[matching.Pair]
+
+
+def model_train(
+    ids: Sequence[int], records: Sequence[Record], *, store: bool = True
+) -> TrainedModel:
+    """Fit the model to these customers, without labels, and store it (the
+    online path uses the newest)."""
+    model, pairs = matching.train(
+        comparisons(),
+        records,
+        blocking_keys(),
+        prior_strength=PRIOR_STRENGTH,
+        prior_rules=prior_rules(),
+    )
+    if not store:
+        return TrainedModel(None, model, pairs)
+    with transaction.atomic():
+        row = MatchModel.objects.create(
+            customers=len(ids),
+            candidate_pairs=len(pairs),
+            prior=model.prior,
+            parameters={
+                "comparisons": [
+                    {
+                        "name": c.name,
+                        "column": c.column,
+                        "levels": list(c.levels),
+                        "m": model.m[c.name],
+                        "u": model.u[c.name],
+                    }
+                    for c in model.comparisons
+                ]
+            },
+        )
+        # Older models stay as a history of parameters; their frequencies go.
+        MatchFrequency.objects.exclude(model=row).delete()
+        rows_insert(
+            MatchFrequency,
+            ("model", "column", "value", "share"),
+            [
+                (row.pk, column, value[:320], share)
+                for column, shares in model.frequencies.items()
+                for value, share in shares.items()
+            ],
+        )
+    _cache.clear()
+    return TrainedModel(row, model, pairs)
+
+
+@dataclass(frozen=True)
+class StoredModel:
+    pk: int
+    model: matching.Model
+
+
+_cache: dict[int, StoredModel] = {}
+
+
+def model_load() -> StoredModel | None:
+    """The newest stored model, without its term frequencies (read per use), or
+    None when none was trained or the comparisons changed since."""
+    row = MatchModel.objects.order_by("-trained_at", "-id").only("id").first()
+    if row is None:
+        return None
+    cached = _cache.get(row.pk)
+    if cached is not None:
+        return cached
+    row = MatchModel.objects.get(pk=row.pk)
+    current = comparisons()
+    stored = row.parameters.get("comparisons", [])
+    if [(c.name, c.column, list(c.levels)) for c in current] != [
+        (s["name"], s["column"], s["levels"]) for s in stored
+    ]:
+        logger.warning(
+            "The stored match model %s compares other fields than this version of CXM; "
+            "run `cxm dedupe` to train a new one. Until then new customers are not scored.",
+            row.pk,
+        )
+        return None
+    model = matching.Model(
+        current,
+        prior=row.prior,
+        m={s["name"]: s["m"] for s in stored},
+        u={s["name"]: s["u"] for s in stored},
+    )
+    _cache.clear()
+    _cache[row.pk] = StoredModel(row.pk, model)
+    return _cache[row.pk]
+
+
+def _with_frequencies(stored: StoredModel, records: Iterable[Record]) -> matching.Model:
+    """The model with the term frequencies of just these records' values."""
+    model = stored.model
+    columns = [c.column for c in model.comparisons if c.term_frequency]
+    wanted: dict[str, set[str]] = {column: set() for column in columns}
+    for record in records:
+        for column in columns:
+            if value := record.get(column):
+                wanted[column].add(value)
+    condition = Q()
+    for column, values in wanted.items():
+        if values:
+            condition |= Q(column=column, value__in=values)
+    frequencies: dict[str, dict[str, float]] = {column: {} for column in columns}
+    if condition:
+        for column, value, share in MatchFrequency.objects.filter(
+            condition, model_id=stored.pk
+        ).values_list("column", "value", "share"):
+            frequencies[column][value] = share
+    return dataclasses.replace(model, frequencies=frequencies)
+
+
+# ---------------------------------------------------------------------------
+# Decisions, on both paths
+# ---------------------------------------------------------------------------
+
+
+@dataclass
+class Decisions:
+    merged: list[tuple[int, int, float]] = field(default_factory=list)
+    proposed: list[tuple[int, int, float]] = field(default_factory=list)
+    kept_apart: int = 0  # pairs a person had rejected or un-merged
+    # merged customer -> the customer it now lives in
+    merged_into: dict[int, int] = field(default_factory=dict)
+
+
+def evidence(model: matching.Model, a: Record, b: Record) -> list[dict[str, Any]]:
+    """Every comparison of the pair: both values, the level, its weight (0 when
+    a value is missing, which says nothing either way)."""
+    score = model.score(a, b)
+    weights = {c.comparison: c for c in score.contributions}
+    rows: list[dict[str, Any]] = []
+    for comparison in model.comparisons:
+        contribution = weights.get(comparison.name)
+        rows.append(
+            {
+                "comparison": comparison.name,
+                "left": a.get(comparison.column) or "",
+                "right": b.get(comparison.column) or "",
+                "level": contribution.level if contribution else "no data",
+                "weight": round(contribution.weight, 2) if contribution else 0.0,
+            }
+        )
+    return rows
+
+
+def _summary(score: matching.Score) -> str:
+    agreeing = [c.comparison for c in score.contributions if c.weight > 0]
+    return f"Match probability {score.probability:.3f}" + (
+        f": {', '.join(agreeing)} agree" if agreeing else ""
+    )
+
+
+def pairs_decide(
+    scored: Iterable[tuple[int, int, matching.Score, list[dict[str, Any]]]],
+    *,
+    decided: Mapping[tuple[int, int], str],
+    auto: float,
+    review: float,
+    dry_run: bool = False,
+) -> Decisions:
+    """Merge, propose or leave each scored pair (customer ids, score, evidence),
+    most probable first; ``decided`` holds the status of pairs already proposed."""
+    result = Decisions()
+    known = dict(decided)
+    ranked = sorted(scored, key=lambda item: -item[2].probability)
+    for a, b, score, shown in ranked:
+        probability = score.probability
+        if probability < review:
+            break
+        low, high = sorted((a, b))
+        status = known.get((low, high))
+        if status == MergeProposalStatus.REJECTED:
+            result.kept_apart += 1
+            continue
+        if probability >= auto:
+            if dry_run:
+                result.merged.append((low, high, probability))
+                continue
+            merged = _auto_merge(low, high, score, shown)
+            if merged is not None:
+                result.merged.append((low, high, probability))
+                result.merged_into[merged[1]] = merged[0]
+        elif status is None:
+            if not dry_run:
+                MergeProposal.objects.create(
+                    customer_low_id=low,
+                    customer_high_id=high,
+                    method=MatchMethod.PROBABILISTIC,
+                    score=probability,
+                    evidence=shown,
+                    reason=f"{_summary(score)}; a person should decide.",
+                )
+            result.proposed.append((low, high, probability))
+            known[(low, high)] = MergeProposalStatus.PENDING
+    return result
+
+
+def _auto_merge(
+    low: int, high: int, score: matching.Score, shown: list[dict[str, Any]]
+) -> tuple[int, int] | None:
+    """Merge the pair's customers (the younger into the older); None when they
+    already are one. Returns (survivor, merged)."""
+    from cxm.customers import services  # services keeps match records in step
+
+    first = services.customer_root(Customer.objects.get(pk=low))
+    second = services.customer_root(Customer.objects.get(pk=high))
+    if first.pk == second.pk:
+        return None
+    survivor, merged = (first, second) if first.pk < second.pk else (second, first)
+    # The pair's proposal records the evidence, and the merge settles it.
+    proposal, _ = MergeProposal.objects.get_or_create(
+        customer_low_id=low,
+        customer_high_id=high,
+        defaults={
+            "method": MatchMethod.PROBABILISTIC,
+            "score": score.probability,
+            "evidence": shown,
+            "reason": f"{_summary(score)}.",
+        },
+    )
+    services.customer_merge(
+        survivor=survivor,
+        merged=merged,
+        actor=None,
+        reason=f"Automatic merge. {_summary(score)}.",
+        proposal=proposal if proposal.status == MergeProposalStatus.PENDING else None,
+    )
+    return survivor.pk, merged.pk
+
+
+def decided_pairs(pairs: Collection[tuple[int, int]] | None = None) -> dict[tuple[int, int], str]:
+    """The status of every proposal (or of these (low, high) pairs')."""
+    proposals = MergeProposal.objects.all()
+    if pairs is not None:
+        if not pairs:
+            return {}
+        proposals = proposals.filter(
+            customer_low_id__in={low for low, _ in pairs},
+            customer_high_id__in={high for _, high in pairs},
+        )
+    return {
+        (low, high): status
+        for low, high, status in proposals.values_list(
+            "customer_low_id", "customer_high_id", "status"
+        )
+    }
+
+
+# ---------------------------------------------------------------------------
+# The online path
+# ---------------------------------------------------------------------------
+
+
+def candidates(records: Mapping[int, Record]) -> tuple[set[tuple[int, int]], dict[int, Record]]:
+    """Pairs (low, high) of each of these customers with every customer that
+    shares a blocking key with it, and the records of all of them.
+
+    One indexed read per blocking key; a key value shared by more than
+    ``MAX_BLOCK`` customers is skipped, as in the batch path.
+    """
+    known: dict[int, Record] = dict(records)
+    blocks: dict[tuple[str, str], list[int]] = {}
+    for key, parts in BLOCKING.items():
+        values = {v for record in records.values() if (v := block_value(record, parts))}
+        if not values:
+            continue
+        rows = MatchRecord.objects.filter(**{f"{key}__in": values}).values(
+            "customer_id", *({key} | set(FIELDS))
+        )
+        if len(values) == 1:
+            rows = rows[: MAX_BLOCK + 1]
+        for row in rows:
+            blocks.setdefault((key, row[key]), []).append(row["customer_id"])
+            known.setdefault(row["customer_id"], _record_of_row(row))
+    pairs: set[tuple[int, int]] = set()
+    for customer_id, record in records.items():
+        for key, parts in BLOCKING.items():
+            members = blocks.get((key, block_value(record, parts)), [])
+            if len(members) > MAX_BLOCK:
+                continue
+            for other in members:
+                if other != customer_id:
+                    pairs.add((min(customer_id, other), max(customer_id, other)))
+    return pairs, known
+
+
+def customers_resolve(customer_ids: Collection[int], *, dry_run: bool = False) -> Decisions:
+    """The online path: score these (new or changed) customers against the
+    customers that share a blocking key with them, and decide.
+
+    Their match records are brought up to date first, whether or not a model
+    has been trained yet, so that they are found as candidates later.
+    """
+    changed = match_records_refresh(customer_ids)
+    if not changed:
+        return Decisions()
+    stored = model_load()
+    if stored is None:
+        return Decisions()
+    pairs, records = candidates(changed)
+    if not pairs:
+        return Decisions()
+    # Term frequencies are read for the changed customers' values: an exact
+    # agreement, the only level they adjust, is on one of those.
+    model = _with_frequencies(stored, changed.values())
+    scored = []
+    for low, high in pairs:
+        a, b = records[low], records[high]
+        score = model.score(a, b)
+        if score.probability >= settings.CXM_MATCH_REVIEW:
+            scored.append((low, high, score, evidence(model, a, b)))
+    if not scored:
+        return Decisions()
+    return pairs_decide(
+        scored,
+        decided=decided_pairs([(low, high) for low, high, _, _ in scored]),
+        auto=settings.CXM_MATCH_AUTO_MERGE,
+        review=settings.CXM_MATCH_REVIEW,
+        dry_run=dry_run,
+    )
