@@ -129,7 +129,8 @@ def _columns(data: DataSet) -> set[str]:
 def cxm_model(data: DataSet, *, em_prior: bool = False) -> dict[str, Any]:
     columns = _columns(data)
     comparisons = [
-        matching.name_comparison("first_name", "first_name"),
+        # As cxm.customers.resolution compares names: nicknames, swaps.
+        matching.name_comparison("first_name", "first_name", aliases=matching.is_nickname),
         matching.name_comparison("surname", "surname"),
         matching.date_comparison("dob", "dob"),
         matching.exact_comparison("city", "city"),
@@ -167,6 +168,7 @@ def cxm_model(data: DataSet, *, em_prior: bool = False) -> dict[str, Any]:
         prior_rules=prior_rules,
         prior_strength=100,
         groups=data.groups,
+        names=("first_name", "surname"),
     )
     scored = [(p, model.score(data.records[p[0]], data.records[p[1]]).probability) for p in pairs]
     seconds = time.perf_counter() - start

@@ -23,6 +23,8 @@ Plain Python and rapidfuzz, no Django: usable from notebooks and benchmarks.
 
 from __future__ import annotations
 
+import dataclasses
+import functools
 import math
 import random
 import unicodedata
@@ -31,6 +33,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from itertools import combinations
 
+from nicknames import NickNamer
 from rapidfuzz.distance import DamerauLevenshtein, JaroWinkler
 
 Record = Mapping[str, str | None]
@@ -70,24 +73,88 @@ class Comparison:
         return self.level_of(left, right)
 
 
-def name_comparison(name: str, column: str, *, term_frequency: bool = True) -> Comparison:
+def name_comparison(
+    name: str,
+    column: str,
+    *,
+    term_frequency: bool = True,
+    aliases: Callable[[str, str], bool] | None = None,
+) -> Comparison:
+    """Exact, a known alias (a nickname: Bob for Robert) when ``aliases`` is
+    given, a typo (Jaro-Winkler ≥ 0.92), a likely typo (≥ 0.80), different."""
+    alias_levels = 1 if aliases is not None else 0
+
     def level_of(left: str, right: str) -> int:
         if left == right:
             return 0
+        if aliases is not None and aliases(left, right):
+            return 1
         similarity = JaroWinkler.similarity(left, right)
         if similarity >= 0.92:
-            return 1
+            return 1 + alias_levels
         if similarity >= 0.80:
-            return 2
-        return 3
+            return 2 + alias_levels
+        return 3 + alias_levels
 
     return Comparison(
         name,
         column,
-        ("exact", "Jaro-Winkler ≥ 0.92", "Jaro-Winkler ≥ 0.80", "different"),
+        (
+            "exact",
+            *(("nickname",) if aliases is not None else ()),
+            "Jaro-Winkler ≥ 0.92",
+            "Jaro-Winkler ≥ 0.80",
+            "different",
+        ),
         level_of,
         term_frequency,
     )
+
+
+@functools.lru_cache(maxsize=65_536)
+def _name_family(name: str) -> frozenset[str]:
+    """The name and every name it is a nickname of."""
+    return frozenset({name} | _NICKNAMES.canonicals_of(name))
+
+
+_NICKNAMES = NickNamer()
+
+
+def is_nickname(left: str, right: str) -> bool:
+    """One first name is a known nickname of the other (Bob, Robert), or both
+    are nicknames of one name (Bob, Rob), by the hand-curated English list of
+    the nicknames package."""
+    return not _name_family(left).isdisjoint(_name_family(right))
+
+
+def names_aligned(
+    a: Record, b: Record, first: str, last: str, *, threshold: float = 0.92
+) -> tuple[Record, Record, str]:
+    """The two records with their names lined up, and a note saying how.
+
+    A first name and surname the other way round (Johnston Rosie, Rosie
+    Johnston) are swapped back when they agree crosswise better than as given;
+    a single name, which is kept as a surname, is compared as a first name
+    when it is one of the other record's first name (Olivia, Olivia Davies).
+    """
+    similarity = JaroWinkler.similarity
+    a_first, a_last, b_first, b_last = a.get(first), a.get(last), b.get(first), b.get(last)
+    if a_first and a_last and b_first and b_last:
+        straight = similarity(a_first, b_first) + similarity(a_last, b_last)
+        crossed = similarity(a_first, b_last) + similarity(a_last, b_first)
+        if crossed >= 2 * threshold and crossed > straight:
+            return a, {**b, first: b_last, last: b_first}, "first name and surname swapped"
+        return a, b, ""
+    if a_first and a_last and b_last and not b_first:
+        if similarity(b_last, a_first) >= threshold and similarity(b_last, a_first) > similarity(
+            b_last, a_last
+        ):
+            return a, {**b, first: b_last, last: None}, "a single name, taken as a first name"
+        return a, b, ""
+    if b_first and b_last and a_last and not a_first:
+        aligned_b, aligned_a, note = names_aligned(b, a, first, last, threshold=threshold)
+        return aligned_a, aligned_b, note
+    return a, b, ""
 
 
 def date_comparison(name: str, column: str) -> Comparison:
@@ -174,12 +241,34 @@ class Model:
     u: dict[str, list[float]] = field(default_factory=dict)
     # column -> value -> its share of all non-empty values (for term frequency adjustment)
     frequencies: dict[str, dict[str, float]] = field(default_factory=dict)
+    # (first name column, surname column): line names up before comparing them
+    # (see ``names_aligned``).
+    names: tuple[str, str] | None = None
+
+    def aligned(self, a: Record, b: Record) -> tuple[Record, Record, str]:
+        if self.names is None:
+            return a, b, ""
+        return names_aligned(a, b, *self.names)
 
     def gamma(self, a: Record, b: Record) -> Gamma:
+        a, b, _ = self.aligned(a, b)
         return tuple(c.level(a, b) for c in self.comparisons)
 
     def score(self, a: Record, b: Record) -> Score:
-        return self.score_gamma(self.gamma(a, b), a)
+        a, b, note = self.aligned(a, b)
+        score = self.score_gamma(tuple(c.level(a, b) for c in self.comparisons), a)
+        if not note or self.names is None:
+            return score
+        noted = tuple(
+            dataclasses.replace(c, level=f"{c.level} ({note})")
+            if self._column_of(c.comparison) in self.names
+            else c
+            for c in score.contributions
+        )
+        return dataclasses.replace(score, contributions=noted)
+
+    def _column_of(self, comparison: str) -> str:
+        return next(c.column for c in self.comparisons if c.name == comparison)
 
     def score_gamma(self, gamma: Gamma, a: Record | None = None) -> Score:
         weight = weight_from_probability(self.prior)
@@ -461,12 +550,14 @@ def train(
     prior_rules: Sequence[BlockingKey] = (),
     prior_recall: float = 0.7,
     groups: Sequence[object] | None = None,
+    names: tuple[str, str] | None = None,
 ) -> tuple[Model, set[Pair]]:
     """A model fitted to ``records`` without labels, and the candidate pairs it used.
 
-    With ``groups`` (one label per record) it links records across groups only.
+    With ``groups`` (one label per record) it links records across groups only;
+    with ``names`` (first name and surname columns) it lines names up first.
     """
-    model = Model(comparisons)
+    model = Model(comparisons, names=names)
     model.frequencies = term_frequencies(
         records, [c.column for c in comparisons if c.term_frequency]
     )

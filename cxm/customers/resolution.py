@@ -82,9 +82,12 @@ MAX_BLOCK = 200
 PRIOR_STRENGTH = 100.0
 
 
+NAMES = ("first_name", "surname")
+
+
 def comparisons() -> list[matching.Comparison]:
     return [
-        matching.name_comparison("first name", "first_name"),
+        matching.name_comparison("first name", "first_name", aliases=matching.is_nickname),
         matching.name_comparison("surname", "surname"),
         matching.date_comparison("date of birth", "dob"),
         matching.exact_comparison("postcode", "postcode"),
@@ -246,6 +249,7 @@ def model_train(
         blocking_keys(),
         prior_strength=PRIOR_STRENGTH,
         prior_rules=prior_rules(),
+        names=NAMES,
     )
     if not store:
         return TrainedModel(None, model, pairs)
@@ -314,6 +318,7 @@ def model_load() -> StoredModel | None:
         return None
     model = matching.Model(
         current,
+        names=NAMES,
         prior=row.prior,
         m={s["name"]: s["m"] for s in stored},
         u={s["name"]: s["u"] for s in stored},

@@ -21,7 +21,9 @@ from cxm.customers.matching import (
     estimate_prior,
     estimate_u,
     exact_comparison,
+    is_nickname,
     name_comparison,
+    names_aligned,
     pair_count,
     pairwise_scores,
     probability_from_weight,
@@ -48,6 +50,69 @@ def test_clean_text_folds_case_accents_and_punctuation() -> None:
 def test_name_levels(left: str, right: str, level: int) -> None:
     comparison = name_comparison("first_name", "first_name")
     assert comparison.level({"first_name": left}, {"first_name": right}) == level
+
+
+@pytest.mark.parametrize(
+    ("left", "right", "level"),
+    [
+        ("robert", "robert", 0),
+        ("bob", "robert", 1),  # a nickname of it
+        ("robert", "bob", 1),
+        ("bob", "rob", 1),  # both short for Robert
+        ("roberta", "robert", 2),  # no nickname, a typo: Jaro-Winkler 0.971
+        ("robert", "robbie", 3),  # 0.844
+        ("robert", "alice", 4),
+    ],
+)
+def test_first_names_with_nicknames(left: str, right: str, level: int) -> None:
+    comparison = name_comparison("first_name", "first_name", aliases=is_nickname)
+    assert comparison.levels[1] == "nickname"
+    assert comparison.level({"first_name": left}, {"first_name": right}) == level
+
+
+@pytest.mark.parametrize(
+    ("a", "b", "aligned", "note"),
+    [
+        # Swapped, with a typo: lined up again.
+        (("johnston", "rosie"), ("rosie", "johnstn"), ("johnstn", "rosie"), "swapped"),
+        # As given: nothing moves.
+        (("rosie", "johnston"), ("rosie", "johnstn"), ("rosie", "johnstn"), ""),
+        # Two people sharing one name the other way round are not swapped
+        # unless both names agree crosswise.
+        (("james", "smith"), ("tom", "james"), ("tom", "james"), ""),
+        # A single name is kept as a surname; it is compared as a first name
+        # when it is the other record's first name.
+        (("olivia", "davies"), (None, "olivia"), ("olivia", None), "single name"),
+        (("olivia", "davies"), (None, "davies"), (None, "davies"), ""),
+    ],
+)
+def test_names_are_lined_up_before_they_are_compared(
+    a: tuple[str, str], b: tuple[str | None, str], aligned: tuple[str | None, str | None], note: str
+) -> None:
+    left = {"first_name": a[0], "surname": a[1]}
+    right = {"first_name": b[0], "surname": b[1]}
+
+    _, lined_up, said = names_aligned(left, right, "first_name", "surname")
+
+    assert (lined_up["first_name"], lined_up["surname"]) == aligned
+    assert (note in said) if note else said == ""
+
+
+def test_a_swapped_pair_scores_as_agreeing_and_says_so() -> None:
+    comparisons = [name_comparison("first", "first_name"), name_comparison("last", "surname")]
+    model = Model(comparisons, prior=0.01, names=("first_name", "surname"))
+    model.m = {"first": [0.7, 0.1, 0.1, 0.1], "last": [0.7, 0.1, 0.1, 0.1]}
+    model.u = {"first": [0.01, 0.01, 0.03, 0.95], "last": [0.01, 0.01, 0.03, 0.95]}
+    rosie = {"first_name": "rosie", "surname": "johnston"}
+    swapped = {"first_name": "johnston", "surname": "rosie"}
+
+    score = model.score(rosie, swapped)
+
+    assert score.weight == pytest.approx(math.log2(0.01 / 0.99) + 2 * math.log2(70))
+    assert [c.level for c in score.contributions] == ["exact (first name and surname swapped)"] * 2
+    # Without lining up names, the same pair disagrees on both.
+    plain = Model(comparisons, prior=0.01, m=model.m, u=model.u)
+    assert plain.score(rosie, swapped).probability < 0.001
 
 
 def test_date_and_email_levels_and_missing_values_give_no_evidence() -> None:
