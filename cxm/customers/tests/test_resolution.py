@@ -267,6 +267,7 @@ def test_an_existing_customer_is_scored_again_only_when_its_record_changes(
     source = Source.objects.get()
     scored: list[set[int]] = []
     real = resolution.candidates
+
     def spy(records: dict[int, resolution.Record]) -> Any:
         scored.append(set(records))
         return real(records)
@@ -368,9 +369,7 @@ def test_fake_1000_ingested_on_four_channels_resolves_to_the_true_people(source:
     assert {r.field for r in rejected} <= {"customer.email", "customer.birth_date"}
     refused = len({r.line for r in rejected})
     assert refused < 100 and first.accepted + later.accepted + refused == 1000
-    by_external = dict(
-        source.interactions.values_list("external_id", "customer_id")
-    )
+    by_external = dict(source.interactions.values_list("external_id", "customer_id"))
     roots = {
         pk: services.customer_root(customer).pk
         for pk, customer in Customer.objects.in_bulk(set(by_external.values())).items()
