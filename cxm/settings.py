@@ -257,10 +257,13 @@ CXM_OWN_IDENTIFIERS = [
     v.strip() for v in os.environ.get("CXM_OWN_IDENTIFIERS", "").split(",") if v.strip()
 ]
 
-# Probabilistic matching (cxm dedupe): merge automatically at or above this
-# match probability, propose for review at or above the second, else nothing.
+# Probabilistic matching (cxm dedupe, and at ingest once a model is trained): merge
+# automatically at or above this match probability, propose for review at or above
+# the second, else nothing.
 CXM_MATCH_AUTO_MERGE = float(os.environ.get("CXM_MATCH_AUTO_MERGE", 0.99))
 CXM_MATCH_REVIEW = float(os.environ.get("CXM_MATCH_REVIEW", 0.8))
+# `cxm worker` retrains the match model (as `cxm dedupe` does) this often; 0: never.
+CXM_MATCH_RETRAIN_DAYS = int(os.environ.get("CXM_MATCH_RETRAIN_DAYS", 7))
 
 # Region used to read phone numbers written without a country code.
 CXM_PHONE_REGION = os.environ.get("CXM_PHONE_REGION", "GB")

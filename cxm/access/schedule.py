@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
@@ -30,7 +31,16 @@ def _retention() -> Any:
     return retention_apply_task.enqueue()
 
 
+def _dedupe() -> Any:
+    from cxm.customers.tasks import customers_dedupe_task
+
+    return customers_dedupe_task.enqueue()
+
+
 SCHEDULE = [Periodic("retention", timedelta(days=1), _retention)]
+if settings.CXM_MATCH_RETRAIN_DAYS > 0:
+    # The match model learns from the base; a grown base teaches it better.
+    SCHEDULE.append(Periodic("dedupe", timedelta(days=settings.CXM_MATCH_RETRAIN_DAYS), _dedupe))
 
 
 def schedule_due(

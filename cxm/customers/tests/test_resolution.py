@@ -6,6 +6,7 @@ import csv
 import logging
 import os
 import random
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -396,3 +397,16 @@ def test_fake_1000_ingested_on_four_channels_resolves_to_the_true_people(source:
     assert merged[0] >= 0.95 and merged[2] >= 0.35
     assert reviewed[0] >= 0.9 and reviewed[2] >= 0.5
     assert later.merged > 0  # the online path did part of the work
+
+
+def test_the_worker_retrains_the_match_model_weekly(trained: dict[str, int]) -> None:
+    from cxm.access.schedule import SCHEDULE
+    from cxm.customers.tasks import customers_dedupe_task
+
+    job = next(job for job in SCHEDULE if job.name == "dedupe")
+    assert job.every == timedelta(days=7)
+
+    figures = customers_dedupe_task.call()
+
+    assert MatchModel.objects.count() == 2 and figures["model_id"] == MatchModel.objects.latest().pk
+    assert figures["customers"] == 303 and figures["merged"] == 1  # Jon and John
