@@ -12,6 +12,11 @@ urlpatterns = [
     path("customers/<int:customer_id>/erase/", views.customer_erase, name="customer-erase"),
     path("merge-proposals/", views.merge_proposals, name="merge-proposals"),
     path(
+        "merge-proposals/<int:proposal_id>/",
+        views.merge_proposal_detail,
+        name="merge-proposal",
+    ),
+    path(
         "merge-proposals/<int:proposal_id>/accept/",
         views.merge_proposal_accept,
         name="merge-proposal-accept",

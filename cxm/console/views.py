@@ -128,6 +128,21 @@ def merge_proposals(request: HttpRequest) -> HttpResponse:
     )
 
 
+@console_view(Permission.CUSTOMER_MERGE)
+def merge_proposal_detail(request: HttpRequest, proposal_id: int) -> HttpResponse:
+    review = selectors.merge_proposal_review(actor=request.user, proposal_id=proposal_id)
+    return render(
+        request,
+        "console/merge_proposal.html",
+        {
+            "review": review,
+            "proposal": review.proposal,
+            # The largest weight fills its half of the bar; the others are to scale.
+            "weight_scale": max((abs(row.weight) for row in review.comparisons), default=0.0),
+        },
+    )
+
+
 def _back(request: HttpRequest, fallback: str) -> HttpResponseRedirect:
     target = request.POST.get("next", "")
     # Django's own check, not a prefix test: browsers read "/\evil.example" as

@@ -211,3 +211,129 @@ def stranger_client(db: None) -> Client:
     client = Client()
     client.force_login(user)
     return client
+
+
+# The match model's comparisons of John Smith (by email) and Jon Smyth (by
+# phone), as cxm.customers.resolution.evidence writes them: the left value is
+# the older customer's. Two partial agreements, two exact ones, one
+# disagreement and three comparisons without data.
+LIKELY_EVIDENCE: list[dict[str, Any]] = [
+    {
+        "comparison": "first name",
+        "left": "john",
+        "right": "jon",
+        "level": "Jaro-Winkler ≥ 0.92",
+        "weight": 3.2,
+    },
+    {
+        "comparison": "surname",
+        "left": "smith",
+        "right": "smyth",
+        "level": "Jaro-Winkler ≥ 0.92",
+        "weight": 2.9,
+    },
+    {
+        "comparison": "date of birth",
+        "left": "1980-03-14",
+        "right": "1980-03-14",
+        "level": "exact",
+        "weight": 8.4,
+    },
+    {
+        "comparison": "postcode",
+        "left": "ls14ap",
+        "right": "ls14ap",
+        "level": "exact",
+        "weight": 9.1,
+    },
+    {"comparison": "city", "left": "leeds", "right": "york", "level": "different", "weight": -3.4},
+    {
+        "comparison": "company",
+        "left": "smith joinery",
+        "right": "",
+        "level": "no data",
+        "weight": 0.0,
+    },
+    {
+        "comparison": "email local part",
+        "left": "john.smith",
+        "right": "",
+        "level": "no data",
+        "weight": 0.0,
+    },
+    {
+        "comparison": "phone digits",
+        "left": "",
+        "right": "447911123457",
+        "level": "no data",
+        "weight": 0.0,
+    },
+]
+LIKELY_SCORE = 0.91
+
+
+@pytest.fixture
+def likely_customers(ingest: Ingest) -> tuple[Customer, Customer]:
+    """John Smith (by email, twice) and Jon Smyth (by SMS): no identifier in
+    common, the same birth date and postcode, another city."""
+    ingest(
+        {
+            "source": "zendesk",
+            "external_id": "J-1",
+            "channel": "email",
+            "occurred_at": "2026-09-01T08:30:00+00:00",
+            "customer": {
+                "email": "john.smith@example.com",
+                "name": "John Smith",
+                "company": "Smith Joinery",
+                "birth_date": "1980-03-14",
+                "address": "12 Park Row",
+                "postcode": "LS1 4AP",
+                "city": "Leeds",
+            },
+            "subject": "Quote for a new kitchen",
+        },
+        {
+            "source": "zendesk",
+            "external_id": "J-2",
+            "channel": "email",
+            "occurred_at": "2026-09-03T08:30:00+00:00",
+            "customer": {"email": "john.smith@example.com"},
+            "subject": "Re: Quote for a new kitchen",
+        },
+        {
+            "source": "twilio",
+            "external_id": "J-3",
+            "channel": "sms",
+            "occurred_at": "2026-10-12T17:45:00+00:00",
+            "customer": {
+                "phone": "+44 7911 123457",
+                "name": "Jon Smyth",
+                "birth_date": "1980-03-14",
+                "postcode": "LS1 4AP",
+                "city": "York",
+            },
+            "body": "Is my kitchen fitter still coming tomorrow?",
+        },
+    )
+    john = Customer.objects.get(display_name="John Smith")
+    jon = Customer.objects.get(display_name="Jon Smyth")
+    assert john.pk < jon.pk
+    return john, jon
+
+
+@pytest.fixture
+def likely_pair(likely_customers: tuple[Customer, Customer]) -> MergeProposal:
+    """The match model's proposal that John Smith and Jon Smyth are one person."""
+    john, jon = likely_customers
+    return MergeProposal.objects.create(
+        customer_low=john,
+        customer_high=jon,
+        method="probabilistic",
+        score=LIKELY_SCORE,
+        evidence=LIKELY_EVIDENCE,
+        reason=(
+            "Match probability 0.910: first name, surname, date of birth, postcode agree; "
+            "a person should decide."
+        ),
+    )

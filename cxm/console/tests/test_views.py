@@ -9,6 +9,8 @@ import pytest
 from django.contrib.auth.models import User
 from django.test import Client
 
+from cxm.access import services as access_services
+from cxm.access.enums import Role
 from cxm.console.tests.conftest import ANN_TIMELINE, Ingest
 from cxm.customers.enums import MergeAction, MergeProposalStatus
 from cxm.customers.models import Customer, MergeEvent, MergeProposal
@@ -44,7 +46,14 @@ def customer_of(external_id: str) -> Customer:
 # Sign-in and permissions
 # --------------------------------------------------------------------------
 
-GET_PAGES = ["/", "/customers/", "/customers/?q=lee", "/customers/1/", "/merge-proposals/"]
+GET_PAGES = [
+    "/",
+    "/customers/",
+    "/customers/?q=lee",
+    "/customers/1/",
+    "/merge-proposals/",
+    "/merge-proposals/1/",
+]
 POST_ACTIONS = ["/merge-proposals/1/accept/", "/merge-proposals/1/reject/", "/merges/1/undo/"]
 
 
@@ -138,7 +147,9 @@ def test_get_on_an_action_is_405(agent_client: Client, url: str) -> None:
     assert agent_client.get(url).status_code == 405
 
 
-@pytest.mark.parametrize("url", ["/customers/", "/customers/1/", "/merge-proposals/"])
+@pytest.mark.parametrize(
+    "url", ["/customers/", "/customers/1/", "/merge-proposals/", "/merge-proposals/1/"]
+)
 def test_post_on_a_page_is_405(agent_client: Client, url: str) -> None:
     assert agent_client.post(url).status_code == 405
 
@@ -148,6 +159,8 @@ def test_post_on_a_page_is_405(agent_client: Client, url: str) -> None:
     [
         ("get", "/customers/999999/", b"There is no customer 999999"),
         ("get", f"/customers/{2**70}/", b"There is no customer"),
+        ("get", "/merge-proposals/999999/", b"There is no merge proposal 999999"),
+        ("get", f"/merge-proposals/{2**70}/", b"There is no merge proposal"),
         ("post", "/merge-proposals/999999/accept/", b"There is no merge proposal 999999"),
         ("post", "/merge-proposals/999999/reject/", b"There is no merge proposal 999999"),
         ("post", "/merges/999999/undo/", b"There is no merge 999999"),
@@ -780,3 +793,260 @@ def test_a_probabilistic_proposal_shows_each_comparison_and_its_weight(
     assert "<td>date of birth</td><td>exact</td><td>7.50</td>" in text
     assert "<td>city</td><td>different</td><td>-1.20</td>" in text
     assert "Match probability 0.934." in text
+
+
+# --------------------------------------------------------------------------
+# Reviewing one proposal side by side
+# --------------------------------------------------------------------------
+
+
+def _squash(html: str) -> str:
+    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html)).strip()
+
+
+def block_text(html: str, element_id: str) -> str:
+    """The text of the element with this id (one that does not nest its own tag)."""
+    found = re.search(rf'<(\w+)[^>]*\bid="{element_id}"', html)
+    assert found is not None, element_id
+    end = html.index(f"</{found.group(1)}>", found.start())
+    return _squash(html[found.start() : end])
+
+
+def table_rows(response: Any, table_id: str) -> list[list[str]]:
+    """The text of each cell of each row below a table's head, as a reader sees it."""
+    html = response.content.decode()
+    start = html.index(f'id="{table_id}"')
+    table = html[start : html.index("</table>", start)]
+    if "</thead>" in table:
+        table = table[table.index("</thead>") :]
+    return [
+        [_squash(cell) for cell in re.findall(r"<t[hd][^>]*>(.*?)</t[hd]>", row, flags=re.S)]
+        for row in re.findall(r"<tr[^>]*>(.*?)</tr>", table, flags=re.S)
+    ]
+
+
+def weight_bar(response: Any, comparison: str) -> tuple[str, str]:
+    """Which way a comparison's bar points and its width class."""
+    html = response.content.decode()
+    found = re.search(
+        rf'data-comparison="{comparison}".*?class="wbar (\w+)".*?class="fill (b-\d+)"',
+        html,
+        flags=re.S,
+    )
+    assert found is not None, comparison
+    return found.group(1), found.group(2)
+
+
+def form_action(response: Any, button: str) -> str:
+    """The action of the form whose submit button says ``button``."""
+    html = response.content.decode()
+    for form in re.findall(r"<form\b.*?</form>", html, flags=re.S):
+        if f">{button}</button>" in form:
+            found = re.search(r'action="([^"]+)"', form)
+            assert found is not None
+            return found.group(1)
+    raise AssertionError(f"no form with a {button!r} button")
+
+
+def test_review_page_shows_both_customers_side_by_side(
+    agent_client: Client, likely_pair: MergeProposal
+) -> None:
+    john, jon = likely_pair.customer_low, likely_pair.customer_high
+
+    response = agent_client.get(f"/merge-proposals/{likely_pair.pk}/")
+
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert f'A · <a href="/customers/{john.pk}/">John Smith</a>' in html
+    assert f'B · <a href="/customers/{jon.pk}/">Jon Smyth</a>' in html
+    assert table_rows(response, "sides") == [
+        ["Name", "John Smith", "Jon Smyth"],
+        ["Kind", "Unknown", "Unknown"],
+        ["Account", "Smith Joinery", "—"],
+        ["Team", "—", "—"],
+        ["Date of birth", "1980-03-14", "1980-03-14"],
+        ["Address", "12 Park Row", "—"],
+        ["Postcode", "LS1 4AP", "LS1 4AP"],
+        ["City", "Leeds", "York"],
+        ["Email", "john.smith@example.com via zendesk", "—"],
+        ["Phone", "—", "+447911123457 via twilio"],
+        ["Interactions", "2 Email 2", "1 SMS 1"],
+        ["First contact", "2026-09-01 08:30", "2026-10-12 17:45"],
+        ["Last contact", "2026-09-03 08:30", "2026-10-12 17:45"],
+    ]
+    assert text_of(response).count("Match probability 0.910: first name, surname") == 1
+    assert "Probabilistic match · proposed" in text_of(response)
+
+
+def test_review_page_shows_what_each_comparison_contributed(
+    agent_client: Client, likely_pair: MergeProposal
+) -> None:
+    response = agent_client.get(f"/merge-proposals/{likely_pair.pk}/")
+
+    rows = table_rows(response, "comparisons")
+    assert rows[:8] == [
+        ["first name", "john", "jon", "Jaro-Winkler ≥ 0.92", "Partly agreed", "+3.20", ""],
+        ["surname", "smith", "smyth", "Jaro-Winkler ≥ 0.92", "Partly agreed", "+2.90", ""],
+        ["date of birth", "1980-03-14", "1980-03-14", "exact", "Agreed", "+8.40", ""],
+        ["postcode", "ls14ap", "ls14ap", "exact", "Agreed", "+9.10", ""],
+        ["city", "leeds", "york", "different", "Disagreed", "-3.40", ""],
+        ["company", "smith joinery", "—", "no data", "No data", "0.00", ""],
+        ["email local part", "john.smith", "—", "no data", "No data", "0.00", ""],
+        ["phone digits", "—", "447911123457", "no data", "No data", "0.00", ""],
+    ]
+    # The prior's log2 odds plus the weights (20.20) are the score's: log2(0.91 / 0.09).
+    assert rows[8:] == [
+        [
+            "Prior: how likely two customers picked at random are one person "
+            "(as the score implies)",
+            "-16.86",
+            "8.39e-06",
+        ],
+        ["All comparisons together", "+20.20", ""],
+        ["Match probability", "+3.34", "0.910"],
+    ]
+    # The largest weight fills its half of the bar; the others are to scale.
+    assert weight_bar(response, "postcode") == ("for", "b-20")
+    assert weight_bar(response, "date of birth") == ("for", "b-18")
+    assert weight_bar(response, "first name") == ("for", "b-7")
+    assert weight_bar(response, "city") == ("against", "b-7")
+    assert weight_bar(response, "company") == ("for", "b-0")
+
+
+def test_review_page_reads_older_evidence_and_a_score_too_close_to_one(
+    agent_client: Client, likely_customers: tuple[Customer, Customer]
+) -> None:
+    john, jon = likely_customers
+    proposal = MergeProposal.objects.create(
+        customer_low=john,
+        customer_high=jon,
+        method="probabilistic",
+        score=1.0,
+        reason="Match probability 1.000",
+        evidence=[
+            {"comparison": "date of birth", "level": "one typo", "weight": 5.0},
+            {"comparison": "nickname", "level": "exact", "weight": 2.5},
+            {"comparison": "city", "level": "no data", "weight": 0},
+        ],
+    )
+
+    response = agent_client.get(f"/merge-proposals/{proposal.pk}/")
+
+    assert table_rows(response, "comparisons") == [
+        ["date of birth", "not recorded", "not recorded", "one typo", "Partly agreed", "+5.00", ""],
+        ["nickname", "not recorded", "not recorded", "exact", "Agreed", "+2.50", ""],
+        ["city", "not recorded", "not recorded", "no data", "No data", "0.00", ""],
+        ["Prior: how likely two customers picked at random are one person", "—", "—"],
+        ["All comparisons together", "+7.50", ""],
+        ["Match probability", "—", "1.000"],
+    ]
+
+
+def test_review_page_of_an_identifier_proposal_highlights_the_shared_identifiers(
+    agent_client: Client, proposal: MergeProposal
+) -> None:
+    response = agent_client.get(f"/merge-proposals/{proposal.pk}/")
+
+    html = response.content.decode()
+    rows = table_rows(response, "sides")
+    assert ["Email", "bob@example.com via zendesk", "—"] in rows
+    assert ["Phone", "—", "+447911123456 via twilio"] in rows
+    assert ["Interactions", "2 Chat 1 Email 1", "1 SMS 1"] in rows
+    marked = re.findall(r"<mark [^>]*><code>([^<]+)</code></mark>", html)
+    assert marked == ["bob@example.com", "+447911123456"]
+    shared = block_text(html, "shared-identifiers")
+    assert "Email bob@example.com Phone +447911123456" in shared
+    assert "Seen in a chat interaction on 2026-10-07 10:00: “Refund and invoice”." in shared
+    assert 'id="comparisons"' not in html
+
+
+def test_the_queue_links_each_proposal_to_its_review_page(
+    agent_client: Client, viewer_client: Client, proposal: MergeProposal
+) -> None:
+    link = f'href="/merge-proposals/{proposal.pk}/">Review side by side</a>'
+
+    assert link in agent_client.get("/merge-proposals/").content.decode()
+    # The review page is for those who decide.
+    assert link not in viewer_client.get("/merge-proposals/").content.decode()
+
+
+def test_an_analyst_may_not_open_the_review_page(
+    viewer_client: Client, likely_pair: MergeProposal
+) -> None:
+    response = viewer_client.get(f"/merge-proposals/{likely_pair.pk}/")
+
+    assert response.status_code == 403
+    assert b"John Smith" not in response.content
+
+
+def test_another_teams_proposal_is_not_found(
+    agent: User, agent_client: Client, likely_pair: MergeProposal
+) -> None:
+    north = access_services.team_get_or_create(name="North")
+    south = access_services.team_get_or_create(name="South")
+    access_services.membership_set(user=agent, role=Role.AGENT, teams=[north])
+    url = f"/merge-proposals/{likely_pair.pk}/"
+    Customer.objects.filter(pk=likely_pair.customer_low_id).update(team=north)
+    assert agent_client.get(url).status_code == 200
+
+    # One side in another team is enough to hide the whole pair.
+    Customer.objects.filter(pk=likely_pair.customer_high_id).update(team=south)
+    response = agent_client.get(url)
+
+    assert response.status_code == 404
+    assert f"There is no merge proposal {likely_pair.pk}".encode() in response.content
+    assert b"Jon Smyth" not in response.content
+
+
+def test_accepting_from_the_review_page_merges_and_returns_to_the_queue(
+    agent_client: Client, likely_pair: MergeProposal
+) -> None:
+    john, jon = likely_pair.customer_low, likely_pair.customer_high
+    page = agent_client.get(f"/merge-proposals/{likely_pair.pk}/")
+    action = form_action(page, "Merge these customers")
+    assert action == f"/merge-proposals/{likely_pair.pk}/accept/"
+
+    response = agent_client.post(action, {"note": "Moved from York to Leeds"}, follow=True)
+
+    assert response.redirect_chain == [("/merge-proposals/", 302)]
+    assert messages_of(response) == [f"Merged customer {jon.pk} into customer {john.pk}."]
+    likely_pair.refresh_from_db()
+    assert likely_pair.status == MergeProposalStatus.ACCEPTED
+    assert likely_pair.decision_note == "Moved from York to Leeds"
+    event = MergeEvent.objects.get()
+    assert (event.survivor_id, event.merged_id, event.reason, event.proposal_id) == (
+        john.pk,
+        jon.pk,
+        "Moved from York to Leeds",
+        likely_pair.pk,
+    )
+
+    decided = agent_client.get(f"/merge-proposals/{likely_pair.pk}/")
+    text = text_of(decided)
+    assert f"agent merged Jon Smyth #{jon.pk} into John Smith #{john.pk} Moved from York" in text
+    assert f"Merged into John Smith #{john.pk}: its identities and interactions are there." in text
+    assert "Merge these customers" not in text
+    assert "Keep apart" not in text
+
+
+def test_rejecting_from_the_review_page_keeps_the_pair_apart(
+    agent_client: Client, likely_pair: MergeProposal
+) -> None:
+    page = agent_client.get(f"/merge-proposals/{likely_pair.pk}/")
+    action = form_action(page, "Keep apart")
+    assert action == f"/merge-proposals/{likely_pair.pk}/reject/"
+
+    response = agent_client.post(action, {"note": "Cousins, says John"}, follow=True)
+
+    assert response.redirect_chain == [("/merge-proposals/", 302)]
+    assert messages_of(response) == ["Kept apart; this pair will not be proposed again."]
+    likely_pair.refresh_from_db()
+    assert (likely_pair.status, likely_pair.decision_note) == (
+        MergeProposalStatus.REJECTED,
+        "Cousins, says John",
+    )
+    assert MergeEvent.objects.count() == 0
+    decided = agent_client.get(f"/merge-proposals/{likely_pair.pk}/")
+    assert re.search(
+        r"Rejected \d{4}-\d\d-\d\d \d\d:\d\d by agent: Cousins, says John", text_of(decided)
+    )
