@@ -9,6 +9,7 @@ from ninja.errors import AuthenticationError, HttpError, Throttled
 from ninja.errors import ValidationError as NinjaValidationError
 
 from cxm.access.decorators import public_view
+from cxm.customers.api import merges_router
 from cxm.customers.api import router as customers_router
 from cxm.errors import CXMError
 from cxm.interactions.api import router as interactions_router
@@ -28,6 +29,7 @@ api = NinjaAPI(
 )
 api.add_router("/interactions", interactions_router)
 api.add_router("/customers", customers_router)
+api.add_router("", merges_router)
 
 
 @api.exception_handler(CXMError)

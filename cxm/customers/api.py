@@ -1,6 +1,10 @@
 from __future__ import annotations
 
-from typing import Any
+import base64
+import binascii
+import math
+from datetime import UTC, datetime
+from typing import Any, Literal
 
 from django.http import HttpRequest
 from ninja import Query, Router, Schema
@@ -11,14 +15,25 @@ from cxm.access.decorators import request_ip
 from cxm.access.permissions import Permission
 from cxm.connectors.auth import acting_party, requires
 from cxm.customers import selectors, services
-from cxm.customers.models import Customer
-from cxm.customers.schemas import CustomerListOut, CustomerOut, CustomerSummaryOut
-from cxm.errors import ValidationFailed
+from cxm.customers.models import Customer, MergeEvent, MergeProposal
+from cxm.customers.schemas import (
+    CustomerLinksOut,
+    CustomerListOut,
+    CustomerOut,
+    CustomerSummaryOut,
+    MergeEventOut,
+    MergeProposalListOut,
+    MergeProposalOut,
+)
+from cxm.errors import PermissionDenied, ValidationFailed
 from cxm.interactions import selectors as interaction_selectors
 from cxm.interactions.schemas import ErrorOut, TimelineOut
 
 router = Router(tags=["customers"])
+# Merge proposals and merges: mounted at the API's root, beside /customers.
+merges_router = Router(tags=["identity resolution"])
 READ_AUTH = requires(Permission.CUSTOMER_VIEW)
+MERGE_AUTH = requires(Permission.CUSTOMER_MERGE)
 # The HTTP server itself (gunicorn) refuses a request line over 8 KB before CXM
 # sees it, with an HTML page; documented so that clients know to expect it.
 URI_TOO_LONG = {
@@ -172,4 +187,283 @@ def customer_erase(request: HttpRequest, customer_id: int, payload: ErasureIn) -
     }
 
 
-__all__ = ["CustomerSummaryOut", "router"]
+@router.get(
+    "/{customer_id}/links",
+    openapi_extra=URI_TOO_LONG,
+    auth=READ_AUTH,
+    response={200: CustomerLinksOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 422: ErrorOut},
+    summary="Why this customer's rows were linked into one profile, or kept apart",
+)
+def customer_links(request: HttpRequest, customer_id: int) -> dict[str, Any]:
+    """For the customer's group (the surviving profile and every customer merged
+    into it; a merged customer's id answers for its group): every merge and
+    un-merge, newest first, with who, when, why and the evidence of the proposal
+    it settled; and every proposal involving one of the group that is pending,
+    rejected (kept apart), or accepted without a merge of its own."""
+    actor = acting_party(request)
+    links = selectors.customer_links(actor=actor, customer_id=customer_id)
+    services.customer_read_record(
+        customer=links.customer, actor=actor, ip=request_ip(request), via="api links"
+    )
+    undoes = {e.undone_by_id: e.pk for e in links.events if e.undone_by_id is not None}
+    return {
+        "customer_id": links.customer.pk,
+        "survivor_id": links.survivor_id,
+        "customers": [_linked(c) for c in links.customers],
+        "merges": [_merge_event(e, undoes=undoes.get(e.pk)) for e in links.events],
+        "proposals": [_proposal(p) for p in links.proposals],
+    }
+
+
+# ---- merge proposals and merges --------------------------------------------
+
+
+class ProposalListParams(Schema):
+    status: Literal["pending", "accepted", "rejected"] = Field(
+        "pending", description="Proposals awaiting review, merged, or kept apart"
+    )
+    cursor: str | None = Field(None, max_length=200, description="next_cursor of the last page")
+    limit: int = Field(50, ge=1, le=200)
+
+
+class DecisionIn(Schema):
+    note: str = Field("", max_length=2000, description="Why; kept with the decision")
+
+
+class UndoIn(Schema):
+    # Not marked required so that an unknown merge is a 404 whatever the body;
+    # an empty reason is refused (422, reason_required) once the merge is found.
+    reason: str = Field("", max_length=2000, description="Required: why these are different people")
+
+
+_EVIDENCE_TEXT = ("kind", "value", "comparison", "left", "right", "level")
+
+
+def _evidence(items: Any) -> list[dict[str, Any]]:
+    # Evidence is stored JSON written by several versions of CXM: read it
+    # defensively, so that an odd row shows as nulls rather than failing.
+    rows = []
+    for item in items if isinstance(items, list) else []:
+        if not isinstance(item, dict):
+            continue
+        row: dict[str, Any] = {
+            key: None if item.get(key) is None else str(item[key]) for key in _EVIDENCE_TEXT
+        }
+        weight = item.get("weight")
+        if isinstance(weight, bool) or not isinstance(weight, int | float):
+            weight = None
+        row["weight"] = float(weight) if weight is not None and math.isfinite(weight) else None
+        rows.append(row)
+    return rows
+
+
+def _linked(customer: Customer) -> dict[str, Any]:
+    return {**_summary(customer), "merged_into": customer.merged_into_id}
+
+
+def _proposal(proposal: MergeProposal) -> dict[str, Any]:
+    return {
+        "id": proposal.pk,
+        "status": proposal.status,
+        "method": proposal.method,
+        "score": proposal.score,
+        "reason": proposal.reason,
+        "evidence": _evidence(proposal.evidence),
+        "customer_low": _linked(proposal.customer_low),
+        "customer_high": _linked(proposal.customer_high),
+        "interaction_id": proposal.interaction_id,
+        "created_at": proposal.created_at,
+        "decided_at": proposal.decided_at,
+        "decided_by": proposal.decided_by.get_username() if proposal.decided_by else None,
+        "decision_note": proposal.decision_note,
+    }
+
+
+def _merge_event(event: MergeEvent, *, undoes: int | None = None) -> dict[str, Any]:
+    proposal = event.proposal
+    return {
+        "id": event.pk,
+        "action": event.action,
+        "survivor_id": event.survivor_id,
+        "merged_id": event.merged_id,
+        "actor": event.actor_label,
+        "reason": event.reason,
+        "created_at": event.created_at,
+        "undone": event.undone_by_id is not None,
+        "undone_by": event.undone_by_id,
+        "undoes": undoes,
+        "proposal": {
+            "id": proposal.pk,
+            "status": proposal.status,
+            "method": proposal.method,
+            "score": proposal.score,
+            "reason": proposal.reason,
+            "evidence": _evidence(proposal.evidence),
+        }
+        if proposal is not None
+        else None,
+    }
+
+
+def _cursor(position: tuple[datetime, int] | None) -> str | None:
+    if position is None:
+        return None
+    raw = f"{position[0].isoformat()}|{position[1]}".encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def _position(cursor: str) -> tuple[datetime, int]:
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
+        when, _, ident = raw.partition("|")
+        parsed = datetime.fromisoformat(when)
+        if parsed.tzinfo is None:
+            raise ValueError("a naive time")
+        # astimezone: a time with no UTC equivalent (year 1, east of UTC) overflows here.
+        return parsed.astimezone(UTC), int(ident)
+    except (ValueError, OverflowError, binascii.Error, UnicodeDecodeError):
+        raise ValidationFailed(
+            "This cursor is not one CXM gave out; start again without it", code="bad_cursor"
+        ) from None
+
+
+def _deciding_person(request: HttpRequest) -> Any:
+    """The console user who decides a merge through the API.
+
+    The merge services record the person who decided (``MergeEvent.actor``,
+    ``MergeProposal.decided_by``) and do not yet know how to record an API
+    token; until they do, a token, even an admin one, is refused here.
+    """
+    if getattr(request, "api_token", None) is not None:
+        raise PermissionDenied(
+            "An API token cannot decide merges yet: the merge history names the person who "
+            "decided. Call this operation signed in to the console.",
+            code="person_required",
+        )
+    return acting_party(request)
+
+
+@merges_router.get(
+    "/merge-proposals",
+    openapi_extra=URI_TOO_LONG,
+    auth=READ_AUTH,
+    response={200: MergeProposalListOut, 401: ErrorOut, 403: ErrorOut, 422: ErrorOut},
+    summary="Merge proposals in one status, newest first",
+)
+def merge_proposal_list(request: HttpRequest, params: Query[ProposalListParams]) -> dict[str, Any]:
+    """Pairs of customers that might be one person: tied by an identifier one
+    interaction carried, or scored by the match model (``score``, the match
+    probability). Page with ``cursor``."""
+    page = selectors.merge_proposal_page(
+        actor=acting_party(request),
+        status=params.status,
+        after=_position(params.cursor) if params.cursor else None,
+        limit=params.limit,
+    )
+    return {
+        "items": [_proposal(p) for p in page.items],
+        "count": len(page.items),
+        "next_cursor": _cursor(page.next_after),
+    }
+
+
+@merges_router.get(
+    "/merge-proposals/{proposal_id}",
+    openapi_extra=URI_TOO_LONG,
+    auth=READ_AUTH,
+    response={200: MergeProposalOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 422: ErrorOut},
+    summary="One merge proposal",
+)
+def merge_proposal_detail(request: HttpRequest, proposal_id: int) -> dict[str, Any]:
+    return _proposal(
+        selectors.merge_proposal_detail(actor=acting_party(request), proposal_id=proposal_id)
+    )
+
+
+@merges_router.post(
+    "/merge-proposals/{proposal_id}/accept",
+    auth=MERGE_AUTH,
+    response={
+        200: MergeEventOut,
+        401: ErrorOut,
+        403: ErrorOut,
+        404: ErrorOut,
+        409: ErrorOut,
+        422: ErrorOut,
+    },
+    summary="Merge the proposal's two customers (undoably)",
+)
+def merge_proposal_accept(
+    request: HttpRequest, proposal_id: int, payload: DecisionIn | None = None
+) -> dict[str, Any]:
+    """The younger customer moves into the older; the merge event is returned.
+    409 when the proposal was already decided, or its customers are already one."""
+    actor = _deciding_person(request)
+    proposal = selectors.merge_proposal_get(actor=actor, proposal_id=proposal_id)
+    event = services.merge_proposal_accept(
+        proposal=proposal,
+        actor=actor,
+        note=payload.note if payload else "",
+        ip=request_ip(request),
+    )
+    return _merge_event(event)
+
+
+@merges_router.post(
+    "/merge-proposals/{proposal_id}/reject",
+    auth=MERGE_AUTH,
+    response={
+        200: MergeProposalOut,
+        401: ErrorOut,
+        403: ErrorOut,
+        404: ErrorOut,
+        409: ErrorOut,
+        422: ErrorOut,
+    },
+    summary="Keep the proposal's two customers apart; the pair is never proposed again",
+)
+def merge_proposal_reject(
+    request: HttpRequest, proposal_id: int, payload: DecisionIn | None = None
+) -> dict[str, Any]:
+    actor = _deciding_person(request)
+    proposal = selectors.merge_proposal_get(actor=actor, proposal_id=proposal_id)
+    services.merge_proposal_reject(
+        proposal=proposal,
+        actor=actor,
+        note=payload.note if payload else "",
+        ip=request_ip(request),
+    )
+    return _proposal(selectors.merge_proposal_detail(actor=actor, proposal_id=proposal.pk))
+
+
+@merges_router.post(
+    "/merges/{event_id}/undo",
+    auth=MERGE_AUTH,
+    response={
+        200: MergeEventOut,
+        401: ErrorOut,
+        403: ErrorOut,
+        404: ErrorOut,
+        409: ErrorOut,
+        422: ErrorOut,
+    },
+    summary="Undo a merge: the merged customer gets back what it had",
+)
+def merge_undo(
+    request: HttpRequest, event_id: int, payload: UndoIn | None = None
+) -> dict[str, Any]:
+    """Returns the un-merge event. The pair is kept apart from then on (its
+    proposal is rejected). 409 when the merge was already undone, or its
+    survivor was itself merged since (undo that merge first)."""
+    actor = _deciding_person(request)
+    event = selectors.merge_event_get(actor=actor, event_id=event_id)
+    undo = services.customer_unmerge(
+        event=event,
+        actor=actor,
+        reason=payload.reason if payload else "",
+        ip=request_ip(request),
+    )
+    return _merge_event(undo, undoes=event.pk)
+
+
+__all__ = ["CustomerSummaryOut", "merges_router", "router"]
