@@ -290,3 +290,223 @@ def customer_links(*, actor: Actor, customer_id: int) -> CustomerLinks:
         events=events,
         proposals=proposals,
     )
+
+
+# --------------------------------------------------------------------------
+# Reviewing a merge proposal side by side (console)
+# --------------------------------------------------------------------------
+
+# What a comparison's level says about the pair.
+AGREED, PARTLY_AGREED, DISAGREED, NO_DATA = "agreed", "partly", "disagreed", "no_data"
+OUTCOME_LABELS = {
+    AGREED: "Agreed",
+    PARTLY_AGREED: "Partly agreed",
+    DISAGREED: "Disagreed",
+    NO_DATA: "No data",
+}
+
+
+@dataclass(frozen=True)
+class ReviewIdentity:
+    identity: Identity
+    shared: bool  # one of the identifiers that tied the pair together
+
+
+@dataclass(frozen=True)
+class IdentityKindRow:
+    """The identifiers of one kind on each side of a proposal."""
+
+    kind: str
+    label: str
+    low: list[ReviewIdentity]
+    high: list[ReviewIdentity]
+
+
+@dataclass(frozen=True)
+class ReviewSide:
+    customer: Customer
+    channels: list[ChannelCount]
+
+    @property
+    def interactions(self) -> int:
+        return sum(c.count for c in self.channels)
+
+    @property
+    def first_at(self) -> datetime | None:
+        return min((c.first_at for c in self.channels if c.first_at), default=None)
+
+    @property
+    def last_at(self) -> datetime | None:
+        return max((c.last_at for c in self.channels if c.last_at), default=None)
+
+
+@dataclass(frozen=True)
+class ComparisonRow:
+    comparison: str
+    left: str | None  # customer_low's value; None when the proposal did not record it
+    right: str | None  # customer_high's value
+    level: str
+    outcome: str
+    weight: float  # log2 Bayes factor: positive speaks for the same person
+
+    @property
+    def outcome_label(self) -> str:
+        return OUTCOME_LABELS[self.outcome]
+
+
+@dataclass(frozen=True)
+class MatchSummary:
+    """How the comparisons' weights add up to the match probability."""
+
+    prior: float | None  # λ, the probability of a match before any comparison
+    prior_weight: float | None  # log2 of λ's odds
+    # "score": what the stored score implies; "model": the newest model's own
+    # λ, when the score is too close to 0 or 1 to tell; "": unknown.
+    prior_from: str
+    comparisons_weight: float
+    total_weight: float | None
+    probability: float | None
+
+
+@dataclass(frozen=True)
+class ProposalReview:
+    proposal: MergeProposal
+    low: ReviewSide
+    high: ReviewSide
+    identity_kinds: list[IdentityKindRow]
+    shared: list[dict[str, str]]  # identifier proposals: each identifier that tied them
+    comparisons: list[ComparisonRow]  # probabilistic proposals: each comparison
+    match: MatchSummary | None
+    events: list[MergeEvent]  # the merge this proposal led to and its un-merge, oldest first
+
+
+def merge_proposal_review(*, actor: Actor, proposal_id: int) -> ProposalReview:
+    """A proposal with both customers side by side and what each comparison
+    contributed to its score, for the person who decides it."""
+    # Imported here rather than at the top of the module: other parts of the
+    # code base edit that import block concurrently.
+    from cxm.customers.enums import IdentityKind, MatchMethod
+
+    proposal = merge_proposal_get(actor=actor, proposal_id=proposal_id)
+    prefetch_related_objects([proposal], "interaction", "decided_by")
+    low_id, high_id = proposal.customer_low_id, proposal.customer_high_id
+    customers = Customer.objects.select_related("account", "team", "merged_into").in_bulk(
+        [low_id, high_id]
+    )
+
+    shared: list[dict[str, str]] = []
+    if proposal.method == MatchMethod.IDENTIFIER:
+        shared = [
+            {"kind": str(e.get("kind", "")), "value": str(e.get("value", ""))}
+            for e in proposal.evidence
+            if isinstance(e, dict)
+        ]
+    carried = {(e["kind"], e["value"]) for e in shared}
+    by_kind: dict[str, dict[int, list[ReviewIdentity]]] = {}
+    for identity in Identity.objects.filter(customer_id__in=[low_id, high_id]).select_related(
+        "source"
+    ):
+        sides = by_kind.setdefault(identity.kind, {low_id: [], high_id: []})
+        sides[identity.customer_id].append(
+            ReviewIdentity(identity, (identity.kind, identity.value_normalized) in carried)
+        )
+    order = {kind: rank for rank, kind in enumerate(IdentityKind.values)}
+    labels = dict(IdentityKind.choices)
+    identity_kinds = [
+        IdentityKindRow(
+            kind,
+            labels.get(kind, kind),
+            sorted(sides[low_id], key=lambda i: i.identity.value_normalized),
+            sorted(sides[high_id], key=lambda i: i.identity.value_normalized),
+        )
+        for kind, sides in sorted(by_kind.items(), key=lambda item: order.get(item[0], 99))
+    ]
+
+    comparisons: list[ComparisonRow] = []
+    match = None
+    if proposal.method == MatchMethod.PROBABILISTIC:
+        comparisons = _comparison_rows(proposal.evidence)
+        match = _match_summary(proposal.score, comparisons)
+    low, high = customers[low_id], customers[high_id]
+    return ProposalReview(
+        proposal=proposal,
+        low=ReviewSide(low, customer_channel_counts(customer=low)),
+        high=ReviewSide(high, customer_channel_counts(customer=high)),
+        identity_kinds=identity_kinds,
+        shared=shared,
+        comparisons=comparisons,
+        match=match,
+        events=list(
+            proposal.events.select_related("survivor", "merged").order_by("created_at", "id")
+        ),
+    )
+
+
+def _comparison_rows(evidence: object) -> list[ComparisonRow]:
+    from cxm.customers import resolution
+
+    levels = {c.name: c.levels for c in resolution.comparisons()}
+    rows = []
+    for item in evidence if isinstance(evidence, list) else []:
+        if not isinstance(item, dict):
+            continue
+        name, level = str(item.get("comparison", "")), str(item.get("level", ""))
+        rows.append(
+            ComparisonRow(
+                comparison=name,
+                left=None if "left" not in item else str(item["left"] or ""),
+                right=None if "right" not in item else str(item["right"] or ""),
+                level=level,
+                outcome=_comparison_outcome(level, levels.get(name)),
+                weight=float(item.get("weight") or 0.0),
+            )
+        )
+    return rows
+
+
+def _comparison_outcome(level: str, levels: tuple[str, ...] | None) -> str:
+    """A comparison's first level is agreement, its last disagreement, any
+    other a partial agreement (a typo, a similar spelling, the same year)."""
+    if level == "no data":
+        return NO_DATA
+    if levels and level in levels:
+        index = levels.index(level)
+        if index == 0:
+            return AGREED
+        return DISAGREED if index == len(levels) - 1 else PARTLY_AGREED
+    # A comparison this version of CXM no longer makes: go by the level's words.
+    if level == "exact":
+        return AGREED
+    return DISAGREED if level == "different" else PARTLY_AGREED
+
+
+def _match_summary(score: float | None, rows: list[ComparisonRow]) -> MatchSummary:
+    """The prior is not stored with a proposal; the score and the weights
+    imply it, since its log2 odds plus the weights are the score's log2 odds."""
+    from cxm.customers import matching
+    from cxm.customers.models import MatchModel
+
+    comparisons_weight = sum(row.weight for row in rows)
+    if score is not None and 0.0 < score < 1.0:
+        total = matching.weight_from_probability(score)
+        prior_weight = total - comparisons_weight
+        return MatchSummary(
+            prior=matching.probability_from_weight(prior_weight),
+            prior_weight=prior_weight,
+            prior_from="score",
+            comparisons_weight=comparisons_weight,
+            total_weight=total,
+            probability=score,
+        )
+    model = MatchModel.objects.order_by("-trained_at", "-id").only("prior").first()
+    if model is None:
+        return MatchSummary(None, None, "", comparisons_weight, None, score)
+    prior_weight = matching.weight_from_probability(model.prior)
+    return MatchSummary(
+        prior=model.prior,
+        prior_weight=prior_weight,
+        prior_from="model",
+        comparisons_weight=comparisons_weight,
+        total_weight=prior_weight + comparisons_weight,
+        probability=score,
+    )
