@@ -75,7 +75,7 @@ def customer_detail(request: HttpRequest, customer_id: int) -> HttpResponse:
             "channel": channel,
             "cursor": cursor,
             "page": page,
-            "merge_events": selectors.customer_merge_events(customer=customer),
+            "merges": selectors.customer_merge_audit(actor=request.user, customer=customer),
             "MERGE": MergeAction.MERGE,
         },
     )

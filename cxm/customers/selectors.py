@@ -510,3 +510,85 @@ def _match_summary(score: float | None, rows: list[ComparisonRow]) -> MatchSumma
         total_weight=prior_weight + comparisons_weight,
         probability=score,
     )
+
+
+# --------------------------------------------------------------------------
+# A customer's merge audit trail (console)
+# --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ProposalEntry:
+    proposal: MergeProposal
+    other: Customer  # the pair's customer outside this profile (the second one if both are in)
+    # The un-merge that closed this pair, when its merge was undone: it, not
+    # the proposal's decided_by, says who kept them apart.
+    unmerge: MergeEvent | None
+
+
+@dataclass(frozen=True)
+class CustomerMergeAudit:
+    events: list[MergeEvent]  # merges and un-merges of the profile's customers, newest first
+    pending: list[ProposalEntry]  # proposals waiting for a person, newest first
+    # Rejected (kept apart, un-merged included) and accepted proposals whose
+    # merge is not among ``events``, newest first.
+    decided: list[ProposalEntry]
+
+
+def customer_merge_audit(
+    *, actor: Actor, customer: Customer, limit: int = 100
+) -> CustomerMergeAudit:
+    """Who merged what into this profile, when and why, what was undone, and
+    every proposal involving one of its customers, as far as the actor may see
+    both sides. ``customer`` is a live profile (not merged into another)."""
+    # Imported here rather than at the top of the module: other parts of the
+    # code base edit that import block concurrently.
+    from cxm.customers.enums import MergeAction
+
+    actor_require(actor, Permission.CUSTOMER_VIEW)
+    group = customer_group_ids(customer_id=customer.pk)
+    members = set(group)
+    events = list(
+        MergeEvent.objects.filter(Q(survivor_id__in=group) | Q(merged_id__in=group))
+        .filter(customer_visibility(actor, prefix="survivor__"))
+        .filter(customer_visibility(actor, prefix="merged__"))
+        .select_related("survivor", "merged", "proposal")
+        .order_by("-created_at", "-id")[:limit]
+    )
+    # An un-merge names the proposal whose merge it undid; one of a merge made
+    # by hand leaves a rejected proposal of the same pair behind.
+    unmerges: dict[object, MergeEvent] = {}
+    for event in events:
+        if event.action == MergeAction.UNMERGE:
+            if event.proposal_id is not None:
+                unmerges.setdefault(event.proposal_id, event)
+            unmerges.setdefault(frozenset((event.survivor_id, event.merged_id)), event)
+    carried = {e.proposal_id for e in events if e.action == MergeAction.MERGE and e.proposal_id}
+    pending: list[ProposalEntry] = []
+    decided: list[ProposalEntry] = []
+    for proposal in (
+        _visible_proposals(actor)
+        .filter(Q(customer_low_id__in=group) | Q(customer_high_id__in=group))
+        .select_related("customer_low", "customer_high", "decided_by")
+        .order_by("-created_at", "-id")[:limit]
+    ):
+        low_in, high_in = proposal.customer_low_id in members, proposal.customer_high_id in members
+        if low_in and not high_in:
+            other = proposal.customer_high
+        elif high_in and not low_in:
+            other = proposal.customer_low
+        else:
+            other = (
+                proposal.customer_high
+                if proposal.customer_low_id == customer.pk
+                else proposal.customer_low
+            )
+        unmerge = unmerges.get(proposal.pk) or unmerges.get(
+            frozenset((proposal.customer_low_id, proposal.customer_high_id))
+        )
+        entry = ProposalEntry(proposal, other, unmerge)
+        if proposal.status == MergeProposalStatus.PENDING:
+            pending.append(entry)
+        elif proposal.status == MergeProposalStatus.REJECTED or proposal.pk not in carried:
+            decided.append(entry)
+    return CustomerMergeAudit(events=events, pending=pending, decided=decided)

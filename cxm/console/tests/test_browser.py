@@ -180,6 +180,88 @@ def test_agent_reviews_a_merge_proposal_then_undoes_it(
     expect(history).to_contain_text("Undone.")
 
 
+def test_agent_reviews_a_likely_pair_side_by_side_merges_then_undoes_it(
+    live_server: LiveServer, page: Page, agent: User, likely_pair: MergeProposal
+) -> None:
+    base = live_server.url
+    john, jon = likely_pair.customer_low, likely_pair.customer_high
+    sign_in(page, base, "/merge-proposals/")
+    page.locator(f"#proposal-{likely_pair.pk}").get_by_role(
+        "link", name="Review side by side"
+    ).click()
+
+    expect(page).to_have_url(f"{base}/merge-proposals/{likely_pair.pk}/")
+    expect(page.get_by_role("heading", level=1)).to_have_text(
+        "Same person? John Smith and Jon Smyth"
+    )
+    sides = page.locator("#sides")
+    expect(sides.locator("thead")).to_contain_text("John Smith")
+    expect(sides.locator("thead")).to_contain_text("Jon Smyth")
+    city = sides.locator("tbody tr", has=page.get_by_role("rowheader", name="City"))
+    expect(city.locator("td")).to_have_text(["Leeds", "York"])
+    comparisons = page.locator("#comparisons")
+    postcode = comparisons.locator('tr[data-comparison="postcode"]')
+    expect(postcode.locator("td.weight")).to_have_text("+9.10")
+    expect(postcode).to_contain_text("Agreed")
+    town = comparisons.locator('tr[data-comparison="city"]')
+    expect(town.locator("td.weight")).to_have_text("-3.40")
+    expect(town).to_contain_text("Disagreed")
+    expect(comparisons.locator("#total")).to_contain_text("0.910")
+    # The stylesheet draws the bars: the largest weight fills the right half,
+    # a weight against grows leftwards from the middle.
+    bars = page.evaluate(
+        """() => [...document.querySelectorAll('#comparisons .wbar')].map(bar => {
+            const outer = bar.getBoundingClientRect();
+            const fill = bar.querySelector('.fill').getBoundingClientRect();
+            const at = x => Math.round(100 * (x - outer.left) / outer.width);
+            return [bar.closest('tr').dataset.comparison, at(fill.left), at(fill.right)];
+        })"""
+    )
+    by_comparison = {name: (left, right) for name, left, right in bars}
+    assert by_comparison["postcode"] == (50, 100)
+    assert by_comparison["date of birth"] == (50, 95)  # 8.4 / 9.1 of the half, to 1/20
+    assert by_comparison["company"] == (50, 50)
+    assert by_comparison["city"][1] == 50
+    assert by_comparison["city"][0] in (32, 33)  # 3.4 / 9.1 of the half, leftwards
+
+    page.get_by_label("Note on merging (optional)").fill("Moved from York to Leeds")
+    page.get_by_role("button", name="Merge these customers").click()
+
+    expect(page).to_have_url(f"{base}/merge-proposals/")
+    expect(page.locator(".messages")).to_have_text(
+        f"Merged customer {jon.pk} into customer {john.pk}."
+    )
+    expect(page.locator(f"#proposal-{likely_pair.pk}")).to_have_count(0)
+
+    page.goto(f"{base}/customers/{john.pk}/")
+    history = page.locator("#merge-history")
+    merge = history.locator("li").first
+    expect(merge).to_contain_text(f"agent merged Jon Smyth #{jon.pk} into John Smith #{john.pk}")
+    expect(merge).to_contain_text("proposed at match probability 0.910")
+    expect(merge.locator(".reason")).to_have_text("Moved from York to Leeds")
+    expect(merge.get_by_role("link", name="Evidence for this merge")).to_have_attribute(
+        "href", f"/merge-proposals/{likely_pair.pk}/"
+    )
+    assert timeline_channels(page) == ["sms", "email", "email"]
+
+    history.get_by_label("Reason for un-merge").fill("Two different men, says the fitter")
+    history.get_by_role("button", name="Un-merge").click()
+
+    expect(page.locator(".messages")).to_have_text(
+        f"Un-merged: customer {jon.pk} has its own profile again."
+    )
+    assert timeline_channels(page) == ["email", "email"]
+    unmerge = history.locator("li").first
+    expect(unmerge).to_contain_text(
+        f"agent un-merged Jon Smyth #{jon.pk} from John Smith #{john.pk}"
+    )
+    expect(unmerge.locator(".reason")).to_have_text("Two different men, says the fitter")
+    expect(history.locator("li").nth(1)).to_contain_text("Undone.")
+    expect(page.locator("#proposal-decisions")).to_contain_text(
+        f"Kept apart from Jon Smyth #{jon.pk} by agent, who un-merged them"
+    )
+
+
 def test_administrator_exports_then_erases_a_customer(
     live_server: LiveServer, page: Page, agent: User, ann: Customer
 ) -> None:

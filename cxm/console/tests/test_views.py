@@ -11,7 +11,9 @@ from django.test import Client
 
 from cxm.access import services as access_services
 from cxm.access.enums import Role
-from cxm.console.tests.conftest import ANN_TIMELINE, Ingest
+from cxm.console.tests.conftest import ANN_TIMELINE, LIKELY_EVIDENCE, Ingest
+from cxm.customers import matching, resolution
+from cxm.customers import services as customer_services
 from cxm.customers.enums import MergeAction, MergeProposalStatus
 from cxm.customers.models import Customer, MergeEvent, MergeProposal
 from cxm.interactions.models import Interaction
@@ -534,13 +536,14 @@ def test_customer_page_query_count_does_not_grow_with_the_timeline(
     django_assert_num_queries: Any,
 ) -> None:
     # session, user, role, the agent's teams, customer, timeline page, channel
-    # counts, the audit row of the read, identities, merge history.
-    with django_assert_num_queries(10):
+    # counts, the audit row of the read, identities, the profile's customers
+    # (itself, then those merged into it), their merges, their proposals.
+    with django_assert_num_queries(13):
         small = agent_client.get(f"/customers/{ann.pk}/")
     assert len(small.context["page"].items) == 7
 
     customer = long_history(ingest, emails=60, sms=5)
-    with django_assert_num_queries(10):
+    with django_assert_num_queries(13):
         large = agent_client.get(f"/customers/{customer.pk}/")
     assert len(large.context["page"].items) == 50
 
@@ -1050,3 +1053,170 @@ def test_rejecting_from_the_review_page_keeps_the_pair_apart(
     assert re.search(
         r"Rejected \d{4}-\d\d-\d\d \d\d:\d\d by agent: Cousins, says John", text_of(decided)
     )
+
+
+# --------------------------------------------------------------------------
+# A customer's merges, un-merges and decisions
+# --------------------------------------------------------------------------
+
+
+def test_customer_page_shows_an_automatic_merge_with_its_evidence_and_undo(
+    agent_client: Client, likely_customers: tuple[Customer, Customer]
+) -> None:
+    john, jon = likely_customers
+    score = matching.Score(
+        weight=10.0,
+        probability=0.9991,
+        contributions=(
+            matching.Contribution("date of birth", "exact", 2**8.4),
+            matching.Contribution("postcode", "exact", 2**9.1),
+            matching.Contribution("city", "different", 2**-3.4),
+        ),
+    )
+    decisions = resolution.pairs_decide(
+        [(john.pk, jon.pk, score, LIKELY_EVIDENCE)], decided={}, auto=0.99, review=0.8
+    )
+    assert decisions.merged == [(john.pk, jon.pk, 0.9991)]
+    event = MergeEvent.objects.get()
+
+    page = agent_client.get(f"/customers/{john.pk}/")
+
+    html = page.content.decode()
+    history = block_text(html, "merge-history")
+    assert (
+        f"CXM merged Jon Smyth #{jon.pk} into John Smith #{john.pk} "
+        "Automatic merge. Match probability 0.999: date of birth, postcode agree."
+    ) in history
+    assert f'href="/merge-proposals/{event.proposal_id}/">Evidence for this merge</a>' in html
+    assert f'action="/merges/{event.pk}/undo/"' in html
+    evidence = agent_client.get(f"/merge-proposals/{event.proposal_id}/")
+    assert ["Match probability", "+10.12", "0.999"] in table_rows(evidence, "comparisons")
+
+
+def test_customer_page_lists_pending_proposals_and_the_pairs_kept_apart(
+    agent_client: Client, proposal: MergeProposal
+) -> None:
+    bob, robert = proposal.customer_low, proposal.customer_high
+
+    pending = agent_client.get(f"/customers/{bob.pk}/")
+    html = pending.content.decode()
+    waiting = block_text(html, "pending-proposals")
+    assert (
+        f"proposed as the same person as Robert Stone #{robert.pk} One interaction carried"
+        in waiting
+    )
+    assert f'href="/merge-proposals/{proposal.pk}/">Review side by side</a>' in html
+    assert 'id="proposal-decisions"' not in html
+
+    agent_client.post(f"/merge-proposals/{proposal.pk}/reject/", {"note": "Father and son"})
+
+    for customer, other in ((bob, robert), (robert, bob)):
+        html = agent_client.get(f"/customers/{customer.pk}/").content.decode()
+        assert 'id="pending-proposals"' not in html
+        decisions = block_text(html, "proposal-decisions")
+        assert re.fullmatch(
+            rf"\d{{4}}-\d\d-\d\d \d\d:\d\d · Kept apart from {other} #{other.pk} by agent "
+            r"Father and son Evidence",
+            decisions,
+        ), decisions
+
+
+def test_customer_page_says_who_un_merged_a_pair(
+    agent_client: Client, proposal: MergeProposal
+) -> None:
+    bob, robert = proposal.customer_low, proposal.customer_high
+    agent_client.post(f"/merge-proposals/{proposal.pk}/accept/", {"note": "Same invoice"})
+    event = MergeEvent.objects.get()
+    supervisor = User.objects.create_user("sup", password=PASSWORD)
+    access_services.membership_set(user=supervisor, role=Role.SUPERVISOR)
+    other_client = Client()
+    other_client.force_login(supervisor)
+    other_client.post(f"/merges/{event.pk}/undo/", {"reason": "Father and son"})
+
+    for customer, other in ((bob, robert), (robert, bob)):
+        html = agent_client.get(f"/customers/{customer.pk}/").content.decode()
+        text = block_text(html, "merges")
+        assert (
+            f"sup un-merged Robert Stone #{robert.pk} from Bob Stone #{bob.pk} Father and son"
+        ) in text
+        assert f"agent merged Robert Stone #{robert.pk} into Bob Stone #{bob.pk}" in text
+        assert "Same invoice Evidence for this merge Undone." in text
+        # The proposal still names the agent who accepted it; the un-merge says who parted them.
+        assert (
+            f"Kept apart from {other} #{other.pk} by sup, who un-merged them "
+            "Un-merged: Father and son"
+        ) in text
+
+
+def test_customer_page_shows_merges_inside_a_merged_profile(
+    agent: User, agent_client: Client, ingest: Ingest
+) -> None:
+    ingest(
+        {"external_id": "m-1", "customer": {"email": "a@example.org", "name": "Amy"}},
+        {"external_id": "m-2", "customer": {"crm_id": "M-2", "name": "Amy B"}},
+        {"external_id": "m-3", "customer": {"phone": "+44 20 7946 0111", "name": "Amy Brown"}},
+    )
+    amy, amy_b, amy_brown = (customer_of(e) for e in ("m-1", "m-2", "m-3"))
+    first = customer_services.customer_merge(
+        survivor=amy_b, merged=amy, actor=agent, reason="Same CRM record"
+    )
+    second = customer_services.customer_merge(
+        survivor=amy_brown, merged=amy_b, actor=agent, reason="Same phone"
+    )
+
+    html = agent_client.get(f"/customers/{amy_brown.pk}/").content.decode()
+
+    history = block_text(html, "merge-history")
+    assert (
+        f"agent merged Amy B #{amy_b.pk} into Amy Brown #{amy_brown.pk} Same phone Un-merge"
+    ) in history
+    assert (
+        f"agent merged Amy #{amy.pk} into Amy B #{amy_b.pk} Same CRM record "
+        f"To undo it, first un-merge Amy B #{amy_b.pk}."
+    ) in history
+    assert f'action="/merges/{second.pk}/undo/"' in html
+    assert f'action="/merges/{first.pk}/undo/"' not in html
+
+
+def test_an_analyst_reads_the_merge_history_without_links_to_act(
+    agent_client: Client, viewer_client: Client, proposal: MergeProposal
+) -> None:
+    agent_client.post(f"/merge-proposals/{proposal.pk}/accept/", {"note": "Same invoice"})
+
+    html = viewer_client.get(f"/customers/{proposal.customer_low_id}/").content.decode()
+
+    assert "agent merged Robert Stone" in _squash(html)
+    assert "/merge-proposals/" not in html.split("<main>", 1)[1]
+    assert "/undo/" not in html
+
+
+def test_customer_page_query_count_does_not_grow_with_merges_and_proposals(
+    agent_client: Client, ingest: Ingest, proposal: MergeProposal, django_assert_num_queries: Any
+) -> None:
+    bob = proposal.customer_low
+    for n in range(4):
+        ingest({"external_id": f"q{n}-a", "customer": {"crm_id": f"Q-{n}", "name": f"Q {n}"}})
+        ingest(
+            {
+                "external_id": f"q{n}-b",
+                "customer": {"email": "bob@example.com", "crm_id": f"Q-{n}"},
+            }
+        )
+    proposals = list(MergeProposal.objects.filter(status=MergeProposalStatus.PENDING))
+    assert len(proposals) == 5
+    agent_client.post(f"/merge-proposals/{proposals[0].pk}/accept/")
+    # The profile's customers are read one level of merges at a time: one
+    # customer merged straight into Bob costs one query more than none.
+    with django_assert_num_queries(14):
+        response = agent_client.get(f"/customers/{bob.pk}/")
+    merges = response.context["merges"]
+    assert (len(merges.events), len(merges.pending), len(merges.decided)) == (1, 4, 0)
+
+    agent_client.post(f"/merge-proposals/{proposals[1].pk}/accept/")
+    agent_client.post(f"/merge-proposals/{proposals[2].pk}/reject/")
+    agent_client.post(f"/merges/{merges.events[0].pk}/undo/", {"reason": "Twins"})
+
+    with django_assert_num_queries(14):
+        response = agent_client.get(f"/customers/{bob.pk}/")
+    merges = response.context["merges"]
+    assert (len(merges.events), len(merges.pending), len(merges.decided)) == (3, 2, 2)
