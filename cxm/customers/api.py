@@ -25,7 +25,7 @@ from cxm.customers.schemas import (
     MergeProposalListOut,
     MergeProposalOut,
 )
-from cxm.errors import PermissionDenied, ValidationFailed
+from cxm.errors import ValidationFailed
 from cxm.interactions import selectors as interaction_selectors
 from cxm.interactions.schemas import ErrorOut, TimelineOut
 
@@ -274,7 +274,8 @@ def _proposal(proposal: MergeProposal) -> dict[str, Any]:
         "interaction_id": proposal.interaction_id,
         "created_at": proposal.created_at,
         "decided_at": proposal.decided_at,
-        "decided_by": proposal.decided_by.get_username() if proposal.decided_by else None,
+        "decided_by": proposal.decided_by_label
+        or (proposal.decided_by.get_username() if proposal.decided_by else None),
         "decision_note": proposal.decision_note,
     }
 
@@ -325,22 +326,6 @@ def _position(cursor: str) -> tuple[datetime, int]:
         raise ValidationFailed(
             "This cursor is not one CXM gave out; start again without it", code="bad_cursor"
         ) from None
-
-
-def _deciding_person(request: HttpRequest) -> Any:
-    """The console user who decides a merge through the API.
-
-    The merge services record the person who decided (``MergeEvent.actor``,
-    ``MergeProposal.decided_by``) and do not yet know how to record an API
-    token; until they do, a token, even an admin one, is refused here.
-    """
-    if getattr(request, "api_token", None) is not None:
-        raise PermissionDenied(
-            "An API token cannot decide merges yet: the merge history names the person who "
-            "decided. Call this operation signed in to the console.",
-            code="person_required",
-        )
-    return acting_party(request)
 
 
 @merges_router.get(
@@ -398,7 +383,7 @@ def merge_proposal_accept(
 ) -> dict[str, Any]:
     """The younger customer moves into the older; the merge event is returned.
     409 when the proposal was already decided, or its customers are already one."""
-    actor = _deciding_person(request)
+    actor = acting_party(request)
     proposal = selectors.merge_proposal_get(actor=actor, proposal_id=proposal_id)
     event = services.merge_proposal_accept(
         proposal=proposal,
@@ -425,7 +410,7 @@ def merge_proposal_accept(
 def merge_proposal_reject(
     request: HttpRequest, proposal_id: int, payload: DecisionIn | None = None
 ) -> dict[str, Any]:
-    actor = _deciding_person(request)
+    actor = acting_party(request)
     proposal = selectors.merge_proposal_get(actor=actor, proposal_id=proposal_id)
     services.merge_proposal_reject(
         proposal=proposal,
@@ -455,7 +440,7 @@ def merge_undo(
     """Returns the un-merge event. The pair is kept apart from then on (its
     proposal is rejected). 409 when the merge was already undone, or its
     survivor was itself merged since (undo that merge first)."""
-    actor = _deciding_person(request)
+    actor = acting_party(request)
     event = selectors.merge_event_get(actor=actor, event_id=event_id)
     undo = services.customer_unmerge(
         event=event,

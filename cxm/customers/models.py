@@ -135,6 +135,9 @@ class MergeProposal(models.Model):
     decided_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
+    # Who decided, as the merge history shows it: a user name, an API token's
+    # label, or "CXM" for the match model's automatic merges.
+    decided_by_label = models.CharField(max_length=150, blank=True)
     decision_note = models.TextField(blank=True)
 
     class Meta:

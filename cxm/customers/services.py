@@ -7,13 +7,14 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from django.contrib.auth.models import AnonymousUser, User
+from django.contrib.auth.models import User
 from django.db import connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 
 from cxm.access import services as access_services
 from cxm.access.enums import AuditAction
+from cxm.access.selectors import Actor
 from cxm.customers import resolution
 from cxm.customers.enums import CustomerKind, MergeAction, MergeProposalStatus
 from cxm.customers.identifiers import STRENGTH
@@ -23,13 +24,21 @@ from cxm.errors import Conflict, ValidationFailed
 
 _STRENGTH_RANK = {kind.value: rank for rank, kind in enumerate(STRENGTH)}
 
-Actor = User | AnonymousUser | None
+
+def _person(actor: Any) -> User | None:
+    """The console user behind ``actor``; None for CXM itself or an API token."""
+    return actor if isinstance(actor, User) and actor.is_authenticated else None
 
 
-def _actor_fields(actor: Actor) -> dict[str, Any]:
-    if actor is None or not actor.is_authenticated:
-        return {"actor": None, "actor_label": "CXM"}
-    return {"actor": actor, "actor_label": actor.get_username()}
+def _actor_fields(actor: Any) -> dict[str, Any]:
+    return {"actor": _person(actor), "actor_label": access_services.actor_label(actor)[:150]}
+
+
+def _decided(proposal: MergeProposal, actor: Any, note: str) -> None:
+    proposal.decided_at = timezone.now()
+    proposal.decided_by = _person(actor)
+    proposal.decided_by_label = access_services.actor_label(actor)[:150]
+    proposal.decision_note = note
 
 
 def account_key(name: str) -> str:
@@ -581,9 +590,7 @@ def customer_merge(
 
     if proposal is not None:
         proposal.status = MergeProposalStatus.ACCEPTED
-        proposal.decided_at = timezone.now()
-        proposal.decided_by = actor if actor is not None and actor.is_authenticated else None
-        proposal.decision_note = reason
+        _decided(proposal, actor, reason)
         proposal.save()
 
     event = MergeEvent.objects.create(
@@ -670,6 +677,8 @@ def customer_unmerge(
         MergeProposal.objects.filter(pk=event.proposal_id).update(
             status=MergeProposalStatus.REJECTED,
             decided_at=timezone.now(),
+            decided_by=_person(actor),
+            decided_by_label=access_services.actor_label(actor)[:150],
             decision_note=f"Un-merged: {reason}",
         )
     else:
@@ -680,6 +689,8 @@ def customer_unmerge(
             defaults={
                 "status": MergeProposalStatus.REJECTED,
                 "decided_at": timezone.now(),
+                "decided_by": _person(actor),
+                "decided_by_label": access_services.actor_label(actor)[:150],
                 "decision_note": f"Un-merged: {reason}",
                 "reason": "Merged by hand, then un-merged",
             },
@@ -730,8 +741,7 @@ def merge_proposal_accept(
                 ip=ip,
             )
         proposal.status = MergeProposalStatus.ACCEPTED
-        proposal.decided_at = timezone.now()
-        proposal.decision_note = "Already merged through another proposal"
+        _decided(proposal, actor, "Already merged through another proposal")
         proposal.save()
     # Raised once the block has committed: inside it, the error would roll back
     # the closing of the proposal and leave it pending for ever.
@@ -749,9 +759,7 @@ def merge_proposal_reject(
             code="proposal_decided",
         )
     proposal.status = MergeProposalStatus.REJECTED
-    proposal.decided_at = timezone.now()
-    proposal.decided_by = actor if actor is not None and actor.is_authenticated else None
-    proposal.decision_note = note.strip()
+    _decided(proposal, actor, note.strip())
     proposal.save()
     access_services.audit_record(
         action=AuditAction.MERGE_REJECTED,

@@ -437,22 +437,22 @@ def test_a_read_or_ingest_token_cannot_decide(
     assert pair.proposal.status == MergeProposalStatus.PENDING
 
 
-@pytest.mark.parametrize("decision", ["accept", "reject"])
-def test_an_admin_token_cannot_decide_until_merges_can_name_a_token(
-    client: Client, admin_token: str, pair: Pair, decision: str
+def test_an_admin_token_decides_and_the_history_names_the_token(
+    client: Client, admin_token: str, pair: Pair
 ) -> None:
     response = post(
-        client, f"/api/v1/merge-proposals/{pair.proposal.pk}/{decision}", token=admin_token
+        client,
+        f"/api/v1/merge-proposals/{pair.proposal.pk}/reject",
+        {"note": "Checked in billing"},
+        token=admin_token,
     )
 
-    assert response.status_code == 403
-    assert response.json() == {
-        "code": "person_required",
-        "message": "An API token cannot decide merges yet: the merge history names the person "
-        "who decided. Call this operation signed in to the console.",
-    }
+    assert response.status_code == 200
+    decided_by = response.json()["decided_by"]
+    assert decided_by.startswith("token ") and "admin" in decided_by
     pair.proposal.refresh_from_db()
-    assert pair.proposal.status == MergeProposalStatus.PENDING
+    assert pair.proposal.status == MergeProposalStatus.REJECTED
+    assert pair.proposal.decided_by is None and pair.proposal.decided_by_label == decided_by
 
 
 def test_a_console_user_who_may_only_read_cannot_decide(db: None, pair: Pair) -> None:
@@ -864,17 +864,20 @@ def test_undoing_an_unknown_merge_is_404(agent_client: Client, db: None, event_i
     assert response.json() == {"code": "not_found", "message": f"There is no merge {event_id}"}
 
 
-def test_tokens_cannot_undo(
+def test_a_read_token_cannot_undo_and_an_admin_token_can(
     client: Client, read_token: str, admin_token: str, pair: Pair, merged: int
 ) -> None:
     url = f"/api/v1/merges/{merged}/undo"
 
     by_reader = post(client, url, {"reason": "No"}, token=read_token)
-    by_admin = post(client, url, {"reason": "No"}, token=admin_token)
-
     assert (by_reader.status_code, by_reader.json()["code"]) == (403, "forbidden")
-    assert (by_admin.status_code, by_admin.json()["code"]) == (403, "person_required")
     assert Customer.objects.get(pk=pair.bea.pk).merged_into_id == pair.ann.pk
+
+    by_admin = post(client, url, {"reason": "Different people"}, token=admin_token)
+    assert by_admin.status_code == 200
+    assert Customer.objects.get(pk=pair.bea.pk).merged_into_id is None
+    undo = MergeEvent.objects.get(action="unmerge")
+    assert undo.actor is None and undo.actor_label.startswith("token ")
 
 
 def test_a_merge_with_another_teams_customer_is_left_out_of_the_links(
