@@ -133,12 +133,13 @@ def cxm_model(data: DataSet, *, em_prior: bool = False) -> dict[str, Any]:
         matching.name_comparison("first_name", "first_name", aliases=matching.is_nickname),
         matching.name_comparison("surname", "surname"),
         matching.date_comparison("dob", "dob"),
-        matching.exact_comparison("city", "city"),
+        # As the product: postcode and city as one comparison when both exist.
+        matching.place_comparison("place", "postcode", "city")
+        if "postcode" in columns
+        else matching.exact_comparison("city", "city"),
     ]
     if "email" in columns:
         comparisons.append(matching.email_comparison("email", "email"))
-    if "postcode" in columns:
-        comparisons.append(matching.exact_comparison("postcode", "postcode"))
     if "street" in columns:
         comparisons.append(matching.name_comparison("street", "street", term_frequency=False))
     key = matching.column_key

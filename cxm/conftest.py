@@ -24,6 +24,12 @@ def _test_settings(settings: Any, tmp_path: Any) -> None:
         **settings.STORAGES,
         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
     }
+    # Each test's database starts without a match model; a model cached by an
+    # earlier test in this process (its row rolled back, its id free again)
+    # must not be used.
+    from cxm.customers.resolution import model_cache_clear
+
+    model_cache_clear()
 
 
 @pytest.fixture

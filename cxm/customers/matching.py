@@ -65,12 +65,22 @@ class Comparison:
     levels: tuple[str, ...]  # descriptions; the last is "anything else"
     level_of: Callable[[str, str], int]  # both values present
     term_frequency: bool = False  # adjust the exact level (0) by the value's frequency
+    # A comparison of several fields: the level from both whole records, and
+    # the fields beside ``column`` that it reads.
+    records_level: Callable[[Record, Record], int | None] | None = None
+    also: tuple[str, ...] = ()
 
     def level(self, a: Record, b: Record) -> int | None:
+        if self.records_level is not None:
+            return self.records_level(a, b)
         left, right = a.get(self.column), b.get(self.column)
         if not left or not right:
             return None
         return self.level_of(left, right)
+
+    def shown(self, record: Record) -> str:
+        """The record's values of this comparison's fields, as a person reads them."""
+        return ", ".join(v for c in (self.column, *self.also) if (v := record.get(c)))
 
 
 def name_comparison(
@@ -175,6 +185,31 @@ def date_comparison(name: str, column: str) -> Comparison:
 def exact_comparison(name: str, column: str, *, term_frequency: bool = True) -> Comparison:
     return Comparison(
         name, column, ("exact", "different"), lambda a, b: 0 if a == b else 1, term_frequency
+    )
+
+
+def place_comparison(name: str, postcode: str, city: str) -> Comparison:
+    """Same postcode, else same city, else different: one comparison rather
+    than two, because a postcode names its city, and two comparisons would
+    count one agreement twice (Fellegi-Sunter assumes they are independent)."""
+
+    def records_level(a: Record, b: Record) -> int | None:
+        a_code, b_code = a.get(postcode), b.get(postcode)
+        if a_code and b_code and a_code == b_code:
+            return 0
+        a_city, b_city = a.get(city), b.get(city)
+        if a_city and b_city:
+            return 1 if a_city == b_city else 2
+        return 2 if a_code and b_code else None
+
+    return Comparison(
+        name,
+        postcode,
+        ("same postcode", "same city", "different"),
+        lambda left, right: 0 if left == right else 2,
+        term_frequency=True,
+        records_level=records_level,
+        also=(city,),
     )
 
 

@@ -27,13 +27,15 @@ from __future__ import annotations
 
 import dataclasses
 import logging
+import time
+from collections import defaultdict
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import Count, Q
 
 from cxm.customers import matching
 from cxm.customers.enums import MatchMethod, MergeProposalStatus
@@ -90,8 +92,7 @@ def comparisons() -> list[matching.Comparison]:
         matching.name_comparison("first name", "first_name", aliases=matching.is_nickname),
         matching.name_comparison("surname", "surname"),
         matching.date_comparison("date of birth", "dob"),
-        matching.exact_comparison("postcode", "postcode"),
-        matching.exact_comparison("city", "city"),
+        matching.place_comparison("place", "postcode", "city"),
         matching.name_comparison("company", "company", term_frequency=False),
         matching.name_comparison("email local part", "email_local", term_frequency=False),
         matching.exact_comparison("phone digits", "phone", term_frequency=False),
@@ -282,7 +283,7 @@ def model_train(
                 for value, share in shares.items()
             ],
         )
-    _cache.clear()
+    model_cache_clear()
     return TrainedModel(row, model, pairs)
 
 
@@ -292,19 +293,42 @@ class StoredModel:
     model: matching.Model
 
 
-_cache: dict[int, StoredModel] = {}
+@dataclass
+class _ModelCache:
+    """The model in use in this process, and when the database was last asked
+    whether another process trained a newer one (training in this process
+    clears it)."""
+
+    pk: int | None = None
+    model: StoredModel | None = None  # None: no model, or one this version cannot use
+    checked_at: float = -1e9
+
+
+_cache = _ModelCache()
+MODEL_CHECK_SECONDS = 30.0
+
+
+def model_cache_clear() -> None:
+    global _cache
+    _cache = _ModelCache()
 
 
 def model_load() -> StoredModel | None:
     """The newest stored model, without its term frequencies (read per use), or
     None when none was trained or the comparisons changed since."""
-    row = MatchModel.objects.order_by("-trained_at", "-id").only("id").first()
-    if row is None:
-        return None
-    cached = _cache.get(row.pk)
-    if cached is not None:
-        return cached
-    row = MatchModel.objects.get(pk=row.pk)
+    now = time.monotonic()
+    if now - _cache.checked_at < MODEL_CHECK_SECONDS:
+        return _cache.model
+    newest = MatchModel.objects.order_by("-trained_at", "-id").values_list("id", flat=True).first()
+    _cache.checked_at = now
+    if newest != _cache.pk:
+        _cache.pk = newest
+        _cache.model = None if newest is None else _model_read(newest)
+    return _cache.model
+
+
+def _model_read(pk: int) -> StoredModel | None:
+    row = MatchModel.objects.get(pk=pk)
     current = comparisons()
     stored = row.parameters.get("comparisons", [])
     if [(c.name, c.column, list(c.levels)) for c in current] != [
@@ -323,9 +347,7 @@ def model_load() -> StoredModel | None:
         m={s["name"]: s["m"] for s in stored},
         u={s["name"]: s["u"] for s in stored},
     )
-    _cache.clear()
-    _cache[row.pk] = StoredModel(row.pk, model)
-    return _cache[row.pk]
+    return StoredModel(row.pk, model)
 
 
 def _with_frequencies(stored: StoredModel, records: Iterable[Record]) -> matching.Model:
@@ -337,15 +359,17 @@ def _with_frequencies(stored: StoredModel, records: Iterable[Record]) -> matchin
         for column in columns:
             if value := record.get(column):
                 wanted[column].add(value)
+    # The model inside each branch, so that each uses the (model, column,
+    # value) index rather than reading every frequency of the model.
     condition = Q()
     for column, values in wanted.items():
         if values:
-            condition |= Q(column=column, value__in=values)
+            condition |= Q(model_id=stored.pk, column=column, value__in=values)
     frequencies: dict[str, dict[str, float]] = {column: {} for column in columns}
     if condition:
-        for column, value, share in MatchFrequency.objects.filter(
-            condition, model_id=stored.pk
-        ).values_list("column", "value", "share"):
+        for column, value, share in MatchFrequency.objects.filter(condition).values_list(
+            "column", "value", "share"
+        ):
             frequencies[column][value] = share
     return dataclasses.replace(model, frequencies=frequencies)
 
@@ -375,8 +399,8 @@ def evidence(model: matching.Model, a: Record, b: Record) -> list[dict[str, Any]
         rows.append(
             {
                 "comparison": comparison.name,
-                "left": a.get(comparison.column) or "",
-                "right": b.get(comparison.column) or "",
+                "left": comparison.shown(a),
+                "right": comparison.shown(b),
                 "level": contribution.level if contribution else "no data",
                 "weight": round(contribution.weight, 2) if contribution else 0.0,
             }
@@ -492,34 +516,49 @@ def decided_pairs(pairs: Collection[tuple[int, int]] | None = None) -> dict[tupl
 # ---------------------------------------------------------------------------
 
 
+_KEYS = tuple(BLOCKING)
+_EXTRA_KEYS = tuple(key for key in BLOCKING if key not in FIELDS)
+
+
 def candidates(records: Mapping[int, Record]) -> tuple[set[tuple[int, int]], dict[int, Record]]:
     """Pairs (low, high) of each of these customers with every customer that
     shares a blocking key with it, and the records of all of them.
 
-    One indexed read per blocking key; a key value shared by more than
-    ``MAX_BLOCK`` customers is skipped, as in the batch path.
+    First the size of each block, counted in the blocking keys' indexes: a key
+    value shared by more than ``MAX_BLOCK`` customers is skipped, as in the
+    batch path, without reading its rows. Then one read of the rows of every
+    other block.
     """
     known: dict[int, Record] = dict(records)
-    blocks: dict[tuple[str, str], list[int]] = {}
+    allowed: dict[str, set[str]] = {}
     for key, parts in BLOCKING.items():
         values = {v for record in records.values() if (v := block_value(record, parts))}
         if not values:
             continue
-        rows = MatchRecord.objects.filter(**{f"{key}__in": values}).values(
-            "customer_id", *({key} | set(FIELDS))
+        sizes = (
+            MatchRecord.objects.filter(**{f"{key}__in": values})
+            .values(key)
+            .annotate(n=Count("pk"))
+            .values_list(key, "n")
         )
-        if len(values) == 1:
-            rows = rows[: MAX_BLOCK + 1]
-        for row in rows:
-            blocks.setdefault((key, row[key]), []).append(row["customer_id"])
+        allowed[key] = {value for value, n in sizes if n <= MAX_BLOCK}
+    condition = Q()
+    for key, values in allowed.items():
+        if values:
+            condition |= Q(**{f"{key}__in": values})
+    blocks: dict[tuple[str, str], list[int]] = defaultdict(list)
+    if condition:
+        for row in MatchRecord.objects.filter(condition).values(
+            "customer_id", *FIELDS, *_EXTRA_KEYS
+        ):
+            for key, values in allowed.items():
+                if row[key] in values:
+                    blocks[(key, row[key])].append(row["customer_id"])
             known.setdefault(row["customer_id"], _record_of_row(row))
     pairs: set[tuple[int, int]] = set()
     for customer_id, record in records.items():
         for key, parts in BLOCKING.items():
-            members = blocks.get((key, block_value(record, parts)), [])
-            if len(members) > MAX_BLOCK:
-                continue
-            for other in members:
+            for other in blocks.get((key, block_value(record, parts)), ()):
                 if other != customer_id:
                     pairs.add((min(customer_id, other), max(customer_id, other)))
     return pairs, known

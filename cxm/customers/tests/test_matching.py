@@ -26,6 +26,7 @@ from cxm.customers.matching import (
     names_aligned,
     pair_count,
     pairwise_scores,
+    place_comparison,
     probability_from_weight,
     term_frequencies,
     weight_from_probability,
@@ -113,6 +114,22 @@ def test_a_swapped_pair_scores_as_agreeing_and_says_so() -> None:
     # Without lining up names, the same pair disagrees on both.
     plain = Model(comparisons, prior=0.01, m=model.m, u=model.u)
     assert plain.score(rosie, swapped).probability < 0.001
+
+
+def test_place_is_one_comparison_of_postcode_then_city() -> None:
+    place = place_comparison("place", "postcode", "city")
+
+    def level(a: tuple[str | None, str | None], b: tuple[str | None, str | None]) -> int | None:
+        return place.level({"postcode": a[0], "city": a[1]}, {"postcode": b[0], "city": b[1]})
+
+    assert level(("LS14AP", "leeds"), ("LS14AP", "leeds")) == 0
+    assert level(("LS14AP", None), ("LS14AP", "leeds")) == 0  # the postcode says it
+    assert level(("LS14AP", "leeds"), ("LS29JT", "leeds")) == 1
+    assert level((None, "leeds"), ("LS29JT", "leeds")) == 1
+    assert level(("LS14AP", "leeds"), ("YO17HH", "york")) == 2
+    assert level(("LS14AP", None), ("YO17HH", None)) == 2
+    assert level((None, "leeds"), ("YO17HH", None)) is None  # nothing comparable
+    assert place.shown({"postcode": "LS14AP", "city": "leeds"}) == "LS14AP, leeds"
 
 
 def test_date_and_email_levels_and_missing_values_give_no_evidence() -> None:

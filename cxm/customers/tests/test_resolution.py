@@ -130,7 +130,7 @@ def test_erasure_deletes_the_match_record_and_the_frequencies_of_its_values(
     assert not MatchRecord.objects.filter(customer_id=customer_id).exists()
     assert not MatchFrequency.objects.filter(column="surname", value="smithers").exists()
     # Other customers' values stay.
-    assert MatchFrequency.objects.filter(column="city", value="hull").exists()
+    assert MatchFrequency.objects.filter(column="first_name", value="amy").exists()
 
 
 # ---------------------------------------------------------------------------
@@ -153,8 +153,9 @@ def test_dedupe_stores_the_model_it_trained_and_the_online_path_loads_it(
         assert sum(stored.model.m[comparison.name]) == pytest.approx(1)
         assert sum(stored.model.u[comparison.name]) == pytest.approx(1)
     assert stored.model.prior == pytest.approx(row.prior)
-    leeds = MatchFrequency.objects.get(model=row, column="city", value="leeds")
-    assert leeds.share == pytest.approx(102 / 303)  # fillers 0, 3, 6 ... and people 1 and 2
+    amy = MatchFrequency.objects.get(model=row, column="first_name", value="amy")
+    # Fillers 0, 10, 20 ... are Amy; the three people and filler names all have a first name.
+    assert amy.share == pytest.approx(30 / 303)
 
 
 def test_a_dry_run_stores_no_model(source: Source) -> None:
@@ -171,7 +172,7 @@ def test_a_model_of_other_comparisons_is_not_used(
     row = MatchModel.objects.get()
     row.parameters["comparisons"].pop()
     row.save()
-    resolution._cache.clear()
+    resolution.model_cache_clear()
 
     with caplog.at_level(logging.WARNING):
         assert resolution.model_load() is None
@@ -233,14 +234,14 @@ def test_a_likely_match_is_proposed_at_ingest_with_both_values(
     proposal = MergeProposal.objects.get(customer_low_id=trained["1"], customer_high_id=new_id)
     assert proposal.method == MatchMethod.PROBABILISTIC and proposal.score is not None
     rows = {e["comparison"]: e for e in proposal.evidence}
-    assert rows["postcode"] == {
-        "comparison": "postcode",
-        "left": "LS14AP",
-        "right": "LS14AP",
-        "level": "exact",
-        "weight": rows["postcode"]["weight"],
+    assert rows["place"] == {
+        "comparison": "place",
+        "left": "LS14AP, leeds",
+        "right": "LS14AP, leeds",
+        "level": "same postcode",
+        "weight": rows["place"]["weight"],
     }
-    assert rows["postcode"]["weight"] > 0
+    assert rows["place"]["weight"] > 0
     assert rows["phone digits"]["level"] == "no data" and rows["phone digits"]["weight"] == 0
 
 
