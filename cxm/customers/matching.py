@@ -189,24 +189,29 @@ def exact_comparison(name: str, column: str, *, term_frequency: bool = True) -> 
 
 
 def place_comparison(name: str, postcode: str, city: str) -> Comparison:
-    """Same postcode, else same city, else different: one comparison rather
-    than two, because a postcode names its city, and two comparisons would
-    count one agreement twice (Fellegi-Sunter assumes they are independent)."""
+    """Postcode and city as one comparison: both the same, the same postcode,
+    the same city, different. Two comparisons would count one agreement twice,
+    because a postcode names its city and Fellegi-Sunter takes comparisons as
+    independent; one comparison learns what the two agreeing together is worth."""
 
     def records_level(a: Record, b: Record) -> int | None:
         a_code, b_code = a.get(postcode), b.get(postcode)
-        if a_code and b_code and a_code == b_code:
-            return 0
         a_city, b_city = a.get(city), b.get(city)
-        if a_city and b_city:
-            return 1 if a_city == b_city else 2
-        return 2 if a_code and b_code else None
+        same_code = bool(a_code and b_code and a_code == b_code)
+        same_city = bool(a_city and b_city and a_city == b_city)
+        if same_code:
+            return 0 if same_city else 1
+        if same_city:
+            return 2
+        if (a_code and b_code) or (a_city and b_city):
+            return 3
+        return None
 
     return Comparison(
         name,
         postcode,
-        ("same postcode", "same city", "different"),
-        lambda left, right: 0 if left == right else 2,
+        ("same postcode and city", "same postcode", "same city", "different"),
+        lambda left, right: 0 if left == right else 3,
         term_frequency=True,
         records_level=records_level,
         also=(city,),

@@ -238,7 +238,7 @@ def test_a_likely_match_is_proposed_at_ingest_with_both_values(
         "comparison": "place",
         "left": "LS14AP, leeds",
         "right": "LS14AP, leeds",
-        "level": "same postcode",
+        "level": "same postcode and city",
         "weight": rows["place"]["weight"],
     }
     assert rows["place"]["weight"] > 0
