@@ -394,6 +394,7 @@ def worker(args: argparse.Namespace) -> dict[str, Any]:
         Customer,
         Identity,
         MatchFrequency,
+        MatchModel,
         MatchRecord,
         MergeProposal,
     )
@@ -519,10 +520,17 @@ def worker(args: argparse.Namespace) -> dict[str, Any]:
         [customer_ids[i] for i in chosen], [records[i] for i in chosen]
     )
     assert trained.row is not None
+    # λ is the chance that two customers picked at random are one person: with
+    # the same duplicates per customer it falls as 1/(N-1), so the sample's λ
+    # is scaled to the whole base, as training on all N would have found it.
+    prior = trained.model.prior * (len(chosen) - 1) / max(1, n - 1)
+    MatchModel.objects.filter(pk=trained.row.pk).update(prior=prior)
+    resolution.model_cache_clear()
     figures["train"] = {
         "customers": len(chosen),
         "candidate_pairs": len(trained.pairs),
-        "prior": trained.model.prior,
+        "sample_prior": trained.model.prior,
+        "prior": prior,
         "seconds": time.perf_counter() - start,
     }
     progress(f"trained on {len(chosen):,} in {figures['train']['seconds']:.1f} s")
@@ -885,7 +893,8 @@ def _run_details(run: dict[str, Any]) -> list[str]:
         f"{setup['accounts']:,} accounts and their match records in "
         f"{setup['insert_seconds']:.1f} s; database {setup['database_mb']:,.0f} MB",
         f"  model trained on {train['customers']:,} of them ({train['candidate_pairs']:,} "
-        f"candidate pairs, λ {train['prior']:.2e}) in {train['seconds']:.1f} s; its term "
+        f"candidate pairs, λ {train['sample_prior']:.2e}, scaled to the base: "
+        f"{train['prior']:.2e}) in {train['seconds']:.1f} s; its term "
         f"frequencies then replaced by those of all {run['customers']:,} "
         f"({', '.join(f'{c} {n:,}' for c, n in values.items())} values) in "
         f"{run['frequencies']['seconds']:.1f} s",

@@ -441,7 +441,7 @@ def pairs_decide(
             if dry_run:
                 result.merged.append((low, high, probability))
                 continue
-            merged = _auto_merge(low, high, score, shown)
+            merged = _auto_merge(low, high, score, shown, status)
             if merged is not None:
                 result.merged.append((low, high, probability))
                 result.merged_into[merged[1]] = merged[0]
@@ -461,34 +461,41 @@ def pairs_decide(
 
 
 def _auto_merge(
-    low: int, high: int, score: matching.Score, shown: list[dict[str, Any]]
+    low: int,
+    high: int,
+    score: matching.Score,
+    shown: list[dict[str, Any]],
+    status: str | None,
 ) -> tuple[int, int] | None:
     """Merge the pair's customers (the younger into the older); None when they
-    already are one. Returns (survivor, merged)."""
+    already are one. ``status``: the pair's proposal's, None when it has none.
+    Returns (survivor, merged)."""
     from cxm.customers import services  # services keeps match records in step
 
-    first = services.customer_root(Customer.objects.get(pk=low))
-    second = services.customer_root(Customer.objects.get(pk=high))
+    pair = Customer.objects.in_bulk([low, high])
+    first, second = services.customer_root(pair[low]), services.customer_root(pair[high])
     if first.pk == second.pk:
         return None
     survivor, merged = (first, second) if first.pk < second.pk else (second, first)
     # The pair's proposal records the evidence, and the merge settles it.
-    proposal, _ = MergeProposal.objects.get_or_create(
-        customer_low_id=low,
-        customer_high_id=high,
-        defaults={
-            "method": MatchMethod.PROBABILISTIC,
-            "score": score.probability,
-            "evidence": shown,
-            "reason": f"{_summary(score)}.",
-        },
-    )
+    proposal = None
+    if status is None:
+        proposal = MergeProposal.objects.create(
+            customer_low_id=low,
+            customer_high_id=high,
+            method=MatchMethod.PROBABILISTIC,
+            score=score.probability,
+            evidence=shown,
+            reason=f"{_summary(score)}.",
+        )
+    elif status == MergeProposalStatus.PENDING:
+        proposal = MergeProposal.objects.get(customer_low_id=low, customer_high_id=high)
     services.customer_merge(
         survivor=survivor,
         merged=merged,
         actor=None,
         reason=f"Automatic merge. {_summary(score)}.",
-        proposal=proposal if proposal.status == MergeProposalStatus.PENDING else None,
+        proposal=proposal,
     )
     return survivor.pk, merged.pk
 

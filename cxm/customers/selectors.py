@@ -14,9 +14,10 @@ from django.db.models import Count, Max, Min, Prefetch, Q, QuerySet, prefetch_re
 
 from cxm.access.permissions import Permission
 from cxm.access.selectors import Actor, actor_require, customer_visibility
-from cxm.customers.enums import MergeProposalStatus
+from cxm.customers import matching, resolution
+from cxm.customers.enums import IdentityKind, MatchMethod, MergeAction, MergeProposalStatus
 from cxm.customers.identifiers import search_keys
-from cxm.customers.models import Customer, Identity, MergeEvent, MergeProposal
+from cxm.customers.models import Customer, Identity, MatchModel, MergeEvent, MergeProposal
 from cxm.errors import NotFound
 
 MAX_ID = 2**63 - 1
@@ -252,28 +253,44 @@ def merge_proposal_detail(*, actor: Actor, proposal_id: int) -> MergeProposal:
 class CustomerLinks:
     customer: Customer  # the one asked about
     survivor_id: int  # the profile its group lives in
+    group: list[int]  # every customer of the group, survivor first
     customers: list[Customer]  # the group as the actor may see it, survivor first
     events: list[MergeEvent]  # newest first, undone merges and un-merges included
     proposals: list[MergeProposal]  # newest first
 
 
-def customer_links(*, actor: Actor, customer_id: int) -> CustomerLinks:
+def customer_links(*, actor: Actor, customer_id: int, limit: int = 200) -> CustomerLinks:
     """Why a customer's rows are one profile, or were kept apart: every merge
-    and un-merge of its group and every proposal involving one of the group.
+    and un-merge of its group and every proposal involving one of the group
+    (the newest ``limit`` of each).
 
     Accepted proposals that led to a merge are left out of ``proposals``: the
     merge carries them. Events and proposals with a customer the actor may not
     see are left out altogether.
     """
     customer = customer_get(actor=actor, customer_id=customer_id)
-    group = customer_group_ids(customer_id=customer.pk)
+    group, events, proposals = _group_links(actor=actor, customer=customer, limit=limit)
     by_id = visible_customers(actor).filter(pk__in=group).select_related("account").in_bulk()
+    return CustomerLinks(
+        customer=customer,
+        survivor_id=group[0],
+        group=group,
+        customers=[by_id[pk] for pk in group if pk in by_id],
+        events=events,
+        proposals=proposals,
+    )
+
+
+def _group_links(
+    *, actor: Actor, customer: Customer, limit: int
+) -> tuple[list[int], list[MergeEvent], list[MergeProposal]]:
+    group = customer_group_ids(customer_id=customer.pk)
     events = list(
         MergeEvent.objects.filter(Q(survivor_id__in=group) | Q(merged_id__in=group))
         .filter(customer_visibility(actor, prefix="survivor__"))
         .filter(customer_visibility(actor, prefix="merged__"))
-        .select_related("proposal")
-        .order_by("-created_at", "-id")
+        .select_related("survivor", "merged", "proposal")
+        .order_by("-created_at", "-id")[:limit]
     )
     carried = {event.proposal_id for event in events if event.proposal_id is not None}
     proposals = list(
@@ -281,15 +298,9 @@ def customer_links(*, actor: Actor, customer_id: int) -> CustomerLinks:
         .filter(Q(customer_low_id__in=group) | Q(customer_high_id__in=group))
         .exclude(status=MergeProposalStatus.ACCEPTED, pk__in=carried)
         .select_related("customer_low__account", "customer_high__account", "decided_by")
-        .order_by("-created_at", "-id")
+        .order_by("-created_at", "-id")[:limit]
     )
-    return CustomerLinks(
-        customer=customer,
-        survivor_id=group[0],
-        customers=[by_id[pk] for pk in group if pk in by_id],
-        events=events,
-        proposals=proposals,
-    )
+    return group, events, proposals
 
 
 # --------------------------------------------------------------------------
@@ -385,7 +396,6 @@ def merge_proposal_review(*, actor: Actor, proposal_id: int) -> ProposalReview:
     contributed to its score, for the person who decides it."""
     # Imported here rather than at the top of the module: other parts of the
     # code base edit that import block concurrently.
-    from cxm.customers.enums import IdentityKind, MatchMethod
 
     proposal = merge_proposal_get(actor=actor, proposal_id=proposal_id)
     prefetch_related_objects([proposal], "interaction", "decided_by")
@@ -443,7 +453,6 @@ def merge_proposal_review(*, actor: Actor, proposal_id: int) -> ProposalReview:
 
 
 def _comparison_rows(evidence: object) -> list[ComparisonRow]:
-    from cxm.customers import resolution
 
     levels = {c.name: c.levels for c in resolution.comparisons()}
     rows = []
@@ -483,8 +492,6 @@ def _comparison_outcome(level: str, levels: tuple[str, ...] | None) -> str:
 def _match_summary(score: float | None, rows: list[ComparisonRow]) -> MatchSummary:
     """The prior is not stored with a proposal; the score and the weights
     imply it, since its log2 odds plus the weights are the score's log2 odds."""
-    from cxm.customers import matching
-    from cxm.customers.models import MatchModel
 
     comparisons_weight = sum(row.weight for row in rows)
     if score is not None and 0.0 < score < 1.0:
@@ -541,20 +548,10 @@ def customer_merge_audit(
     """Who merged what into this profile, when and why, what was undone, and
     every proposal involving one of its customers, as far as the actor may see
     both sides. ``customer`` is a live profile (not merged into another)."""
-    # Imported here rather than at the top of the module: other parts of the
-    # code base edit that import block concurrently.
-    from cxm.customers.enums import MergeAction
 
     actor_require(actor, Permission.CUSTOMER_VIEW)
-    group = customer_group_ids(customer_id=customer.pk)
+    group, events, proposals = _group_links(actor=actor, customer=customer, limit=limit)
     members = set(group)
-    events = list(
-        MergeEvent.objects.filter(Q(survivor_id__in=group) | Q(merged_id__in=group))
-        .filter(customer_visibility(actor, prefix="survivor__"))
-        .filter(customer_visibility(actor, prefix="merged__"))
-        .select_related("survivor", "merged", "proposal")
-        .order_by("-created_at", "-id")[:limit]
-    )
     # An un-merge names the proposal whose merge it undid; one of a merge made
     # by hand leaves a rejected proposal of the same pair behind.
     unmerges: dict[object, MergeEvent] = {}
@@ -563,15 +560,9 @@ def customer_merge_audit(
             if event.proposal_id is not None:
                 unmerges.setdefault(event.proposal_id, event)
             unmerges.setdefault(frozenset((event.survivor_id, event.merged_id)), event)
-    carried = {e.proposal_id for e in events if e.action == MergeAction.MERGE and e.proposal_id}
     pending: list[ProposalEntry] = []
     decided: list[ProposalEntry] = []
-    for proposal in (
-        _visible_proposals(actor)
-        .filter(Q(customer_low_id__in=group) | Q(customer_high_id__in=group))
-        .select_related("customer_low", "customer_high", "decided_by")
-        .order_by("-created_at", "-id")[:limit]
-    ):
+    for proposal in proposals:
         low_in, high_in = proposal.customer_low_id in members, proposal.customer_high_id in members
         if low_in and not high_in:
             other = proposal.customer_high
@@ -589,6 +580,6 @@ def customer_merge_audit(
         entry = ProposalEntry(proposal, other, unmerge)
         if proposal.status == MergeProposalStatus.PENDING:
             pending.append(entry)
-        elif proposal.status == MergeProposalStatus.REJECTED or proposal.pk not in carried:
+        else:  # rejected, or accepted without a merge of its own (links leaves out the rest)
             decided.append(entry)
     return CustomerMergeAudit(events=events, pending=pending, decided=decided)
