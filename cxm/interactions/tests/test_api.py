@@ -414,6 +414,12 @@ def test_the_openapi_schema_is_served_without_a_token(client: Client) -> None:
         "/api/v1/customers/{customer_id}/timeline": ["get"],
         "/api/v1/customers/{customer_id}/export": ["get"],
         "/api/v1/customers/{customer_id}/erase": ["post"],
+        "/api/v1/customers/{customer_id}/links": ["get"],
+        "/api/v1/merge-proposals": ["get"],
+        "/api/v1/merge-proposals/{proposal_id}": ["get"],
+        "/api/v1/merge-proposals/{proposal_id}/accept": ["post"],
+        "/api/v1/merge-proposals/{proposal_id}/reject": ["post"],
+        "/api/v1/merges/{event_id}/undo": ["post"],
     }
     assert schema["components"]["securitySchemes"]["TokenAuth"] == {
         "type": "http",
