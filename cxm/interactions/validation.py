@@ -21,6 +21,7 @@ MAX_EXTERNAL_ID_CHARS = 255
 MAX_NAME_CHARS = 200
 # Clocks drift, but an interaction stamped days ahead is a wrong time zone or a typo.
 MAX_FUTURE = timedelta(days=1)
+EARLIEST_YEAR = 1900
 
 TOP_LEVEL_FIELDS = frozenset(
     {
@@ -127,6 +128,9 @@ def parse_occurred_at(value: object, *, now: datetime) -> datetime:
             f"'{value}' has no time zone; add an offset such as +01:00 or Z so CXM "
             "knows when it happened"
         )
+    # Before the offset is applied: year 1 minus an hour is no datetime at all.
+    if parsed.year < EARLIEST_YEAR:
+        raise ValueError(f"'{value}' is before {EARLIEST_YEAR}: no interaction happened then")
     if parsed - now > MAX_FUTURE:
         raise ValueError(f"'{value}' is more than a day in the future")
     return parsed.astimezone(UTC)

@@ -138,6 +138,17 @@ def test_optional_fields_may_be_left_out() -> None:
             id="more than a day ahead",
         ),
         pytest.param(
+            # Found by the API fuzzer: in UTC this would be before year 1.
+            interaction_line(occurred_at="0001-01-01T00:03:00+01:02"),
+            [
+                (
+                    "occurred_at",
+                    "'0001-01-01T00:03:00+01:02' is before 1900: no interaction happened then",
+                )
+            ],
+            id="before any interaction",
+        ),
+        pytest.param(
             interaction_line(occurred_at=1762074900),
             [("occurred_at", "must be an ISO 8601 string, not a number")],
             id="occurred_at as number",
