@@ -394,7 +394,6 @@ def worker(args: argparse.Namespace) -> dict[str, Any]:
         Customer,
         Identity,
         MatchFrequency,
-        MatchModel,
         MatchRecord,
         MergeProposal,
     )
@@ -521,11 +520,12 @@ def worker(args: argparse.Namespace) -> dict[str, Any]:
     )
     assert trained.row is not None
     # λ is the chance that two customers picked at random are one person: with
-    # the same duplicates per customer it falls as 1/(N-1), so the sample's λ
-    # is scaled to the whole base, as training on all N would have found it.
-    prior = trained.model.prior * (len(chosen) - 1) / max(1, n - 1)
-    MatchModel.objects.filter(pk=trained.row.pk).update(prior=prior)
+    # the same duplicates per customer it falls as 1/(N-1). The online path
+    # scales the stored λ from the customers it was trained on to the base.
     resolution.model_cache_clear()
+    in_use = resolution.model_load()
+    assert in_use is not None
+    prior = in_use.model.prior
     figures["train"] = {
         "customers": len(chosen),
         "candidate_pairs": len(trained.pairs),

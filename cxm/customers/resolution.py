@@ -291,6 +291,7 @@ def model_train(
 class StoredModel:
     pk: int
     model: matching.Model
+    customers: int  # how many it was trained on
 
 
 @dataclass
@@ -300,7 +301,8 @@ class _ModelCache:
     clears it)."""
 
     pk: int | None = None
-    model: StoredModel | None = None  # None: no model, or one this version cannot use
+    stored: StoredModel | None = None  # None: no model, or one this version cannot use
+    model: StoredModel | None = None  # the stored one, its λ scaled to today's base
     checked_at: float = -1e9
 
 
@@ -323,8 +325,27 @@ def model_load() -> StoredModel | None:
     _cache.checked_at = now
     if newest != _cache.pk:
         _cache.pk = newest
-        _cache.model = None if newest is None else _model_read(newest)
+        _cache.stored = None if newest is None else _model_read(newest)
+    _cache.model = _scaled(_cache.stored)
     return _cache.model
+
+
+def _scaled(stored: StoredModel | None) -> StoredModel | None:
+    """The model with λ for the customer base as it is now.
+
+    λ, the chance that two customers picked at random are one person, falls as
+    1/(N-1) when the base grows and each person keeps about as many duplicate
+    records: a model trained on 1,000 customers would otherwise take a base
+    grown to 100,000 for one where a random pair is a hundred times likelier
+    to match, and merge strangers.
+    """
+    if stored is None:
+        return None
+    live = MatchRecord.objects.count()
+    if live <= stored.customers:
+        return stored
+    prior = stored.model.prior * (stored.customers - 1) / (live - 1)
+    return dataclasses.replace(stored, model=dataclasses.replace(stored.model, prior=prior))
 
 
 def _model_read(pk: int) -> StoredModel | None:
@@ -347,7 +368,7 @@ def _model_read(pk: int) -> StoredModel | None:
         m={s["name"]: s["m"] for s in stored},
         u={s["name"]: s["u"] for s in stored},
     )
-    return StoredModel(row.pk, model)
+    return StoredModel(row.pk, model, row.customers)
 
 
 def _with_frequencies(stored: StoredModel, records: Iterable[Record]) -> matching.Model:

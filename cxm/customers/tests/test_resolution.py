@@ -411,3 +411,18 @@ def test_the_worker_retrains_the_match_model_weekly(trained: dict[str, int]) -> 
 
     assert MatchModel.objects.count() == 2 and figures["model_id"] == MatchModel.objects.latest().pk
     assert figures["customers"] == 303 and figures["merged"] == 1  # Jon and John
+
+
+def test_the_model_prior_follows_the_growing_base(trained: dict[str, int]) -> None:
+    """λ falls as 1/(N-1) when a base of 303 grows to 603 customers."""
+    before = resolution.model_load()
+    assert before is not None and before.customers == 303
+    _load(Source.objects.get(), [_filler(n) for n in range(300, 600)])
+
+    resolution.model_cache_clear()
+    after = resolution.model_load()
+
+    assert MatchRecord.objects.count() == 603
+    assert after is not None
+    assert after.model.prior == pytest.approx(before.model.prior * 302 / 602)
+    assert MatchModel.objects.get().prior == pytest.approx(before.model.prior)
