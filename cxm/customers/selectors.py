@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from django.conf import settings
 from django.db.models import Count, Max, Min, Prefetch, Q, QuerySet, prefetch_related_objects
@@ -26,6 +27,15 @@ MAX_ID = 2**63 - 1
 def _valid_id(value: int) -> bool:
     # An id past the 64-bit range would make PostgreSQL fail the query itself.
     return 0 < value <= MAX_ID
+
+
+def _one_or_404(queryset: QuerySet[Any], pk: int, missing: str) -> Any:
+    """The row ``pk`` of ``queryset``; NotFound (``missing``) when it is not
+    there, the actor may not see it, or the id is out of range."""
+    found = queryset.filter(pk=pk).first() if _valid_id(pk) else None
+    if found is None:
+        raise NotFound(missing)
+    return found
 
 
 def visible_customers(actor: Actor) -> QuerySet[Customer]:
@@ -77,17 +87,11 @@ def customer_get(
     *, actor: Actor, customer_id: int, permission: Permission = Permission.CUSTOMER_VIEW
 ) -> Customer:
     actor_require(actor, permission)
-    customer = (
-        visible_customers(actor)
-        .select_related("account", "merged_into", "team")
-        .filter(pk=customer_id)
-        .first()
-        if _valid_id(customer_id)
-        else None
+    return _one_or_404(
+        visible_customers(actor).select_related("account", "merged_into", "team"),
+        customer_id,
+        f"There is no customer {customer_id}",
     )
-    if customer is None:
-        raise NotFound(f"There is no customer {customer_id}")
-    return customer
 
 
 def customer_identities(*, customer: Customer) -> QuerySet[Identity]:
@@ -122,18 +126,13 @@ def customer_merge_events(*, customer: Customer) -> QuerySet[MergeEvent]:
 
 def merge_event_get(*, actor: Actor, event_id: int) -> MergeEvent:
     actor_require(actor, Permission.CUSTOMER_MERGE)
-    event = (
+    return _one_or_404(
         MergeEvent.objects.select_related("survivor", "merged")
         .filter(customer_visibility(actor, prefix="survivor__"))
-        .filter(customer_visibility(actor, prefix="merged__"))
-        .filter(pk=event_id)
-        .first()
-        if _valid_id(event_id)
-        else None
+        .filter(customer_visibility(actor, prefix="merged__")),
+        event_id,
+        f"There is no merge {event_id}",
     )
-    if event is None:
-        raise NotFound(f"There is no merge {event_id}")
-    return event
 
 
 def merge_proposal_list(
@@ -161,17 +160,11 @@ def merge_proposal_count(*, actor: Actor, status: str = MergeProposalStatus.PEND
 
 def merge_proposal_get(*, actor: Actor, proposal_id: int) -> MergeProposal:
     actor_require(actor, Permission.CUSTOMER_MERGE)
-    proposal = (
-        _visible_proposals(actor)
-        .select_related("customer_low", "customer_high")
-        .filter(pk=proposal_id)
-        .first()
-        if _valid_id(proposal_id)
-        else None
+    return _one_or_404(
+        _visible_proposals(actor).select_related("customer_low", "customer_high"),
+        proposal_id,
+        f"There is no merge proposal {proposal_id}",
     )
-    if proposal is None:
-        raise NotFound(f"There is no merge proposal {proposal_id}")
-    return proposal
 
 
 def customer_group_ids(*, customer_id: int) -> list[int]:
@@ -236,17 +229,13 @@ def merge_proposal_page(
 def merge_proposal_detail(*, actor: Actor, proposal_id: int) -> MergeProposal:
     """One proposal to read (``merge_proposal_get`` is for deciding it)."""
     actor_require(actor, Permission.CUSTOMER_VIEW)
-    proposal = (
-        _visible_proposals(actor)
-        .select_related("customer_low__account", "customer_high__account", "decided_by")
-        .filter(pk=proposal_id)
-        .first()
-        if _valid_id(proposal_id)
-        else None
+    return _one_or_404(
+        _visible_proposals(actor).select_related(
+            "customer_low__account", "customer_high__account", "decided_by"
+        ),
+        proposal_id,
+        f"There is no merge proposal {proposal_id}",
     )
-    if proposal is None:
-        raise NotFound(f"There is no merge proposal {proposal_id}")
-    return proposal
 
 
 @dataclass(frozen=True)
