@@ -26,6 +26,7 @@ never merged or proposed again.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import logging
 import time
 from collections import defaultdict
@@ -34,8 +35,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.conf import settings
-from django.db import transaction
-from django.db.models import Count, Q
+from django.db import connection, transaction
+from django.db.models import Q
 
 from cxm.customers import matching
 from cxm.customers.enums import MatchMethod, MergeProposalStatus
@@ -552,37 +553,58 @@ def candidates(records: Mapping[int, Record]) -> tuple[set[tuple[int, int]], dic
     """Pairs (low, high) of each of these customers with every customer that
     shares a blocking key with it, and the records of all of them.
 
-    First the size of each block, counted in the blocking keys' indexes: a key
-    value shared by more than ``MAX_BLOCK`` customers is skipped, as in the
-    batch path, without reading its rows. Then one read of the rows of every
-    other block.
+    Two statements, whatever the number of keys: first the size of each block,
+    counted in the blocking keys' indexes, so that a key value shared by more
+    than ``MAX_BLOCK`` customers is skipped, as in the batch path, without
+    reading its rows; then the rows of every other block. Plain SQL on the
+    model's own table and column names: this runs for every new customer.
     """
     known: dict[int, Record] = dict(records)
-    allowed: dict[str, set[str]] = {}
+    wanted: dict[str, list[str]] = {}
     for key, parts in BLOCKING.items():
-        values = {v for record in records.values() if (v := block_value(record, parts))}
-        if not values:
-            continue
-        sizes = (
-            MatchRecord.objects.filter(**{f"{key}__in": values})
-            .values(key)
-            .annotate(n=Count("pk"))
-            .values_list(key, "n")
-        )
-        allowed[key] = {value for value, n in sizes if n <= MAX_BLOCK}
-    condition = Q()
-    for key, values in allowed.items():
+        values = sorted({v for record in records.values() if (v := block_value(record, parts))})
         if values:
-            condition |= Q(**{f"{key}__in": values})
-    blocks: dict[tuple[str, str], list[int]] = defaultdict(list)
-    if condition:
-        for row in MatchRecord.objects.filter(condition).values(
-            "customer_id", *FIELDS, *_EXTRA_KEYS
-        ):
-            for key, values in allowed.items():
-                if row[key] in values:
-                    blocks[(key, row[key])].append(row["customer_id"])
-            known.setdefault(row["customer_id"], _record_of_row(row))
+            wanted[key] = values
+    table, columns = _match_table()
+    allowed: dict[str, set[str]] = {}
+    with connection.cursor() as cursor:
+        if wanted:
+            statements, params = [], []
+            for index, (key, values) in enumerate(wanted.items()):
+                column = columns[key]
+                statements.append(
+                    f"SELECT {index}, {column}, COUNT(*) FROM {table} "  # noqa: S608
+                    f"WHERE {column} IN ({', '.join(['%s'] * len(values))}) GROUP BY {column}"
+                )
+                params.extend(values)
+            keys = list(wanted)
+            cursor.execute(" UNION ALL ".join(statements), params)
+            for index, value, n in cursor.fetchall():
+                if n <= MAX_BLOCK:
+                    allowed.setdefault(keys[index], set()).add(value)
+        blocks: dict[tuple[str, str], list[int]] = defaultdict(list)
+        if allowed:
+            conditions, params = [], []
+            for key, kept in allowed.items():
+                conditions.append(f"{columns[key]} IN ({', '.join(['%s'] * len(kept))})")
+                params.extend(sorted(kept))
+            selected = ("customer", *FIELDS, *_EXTRA_KEYS)
+            cursor.execute(
+                f"SELECT {', '.join(columns[name] for name in selected)} "  # noqa: S608
+                f"FROM {table} WHERE {' OR '.join(conditions)}",
+                params,
+            )
+            positions = {name: i for i, name in enumerate(selected)}
+            for row in cursor.fetchall():
+                customer_id = row[0]
+                for key, kept in allowed.items():
+                    value = row[positions[key]]
+                    if value in kept:
+                        blocks[(key, value)].append(customer_id)
+                if customer_id not in known:
+                    known[customer_id] = {
+                        name: row[i] or None for i, name in enumerate(FIELDS, start=1)
+                    }
     pairs: set[tuple[int, int]] = set()
     for customer_id, record in records.items():
         for key, parts in BLOCKING.items():
@@ -590,6 +612,14 @@ def candidates(records: Mapping[int, Record]) -> tuple[set[tuple[int, int]], dic
                 if other != customer_id:
                     pairs.add((min(customer_id, other), max(customer_id, other)))
     return pairs, known
+
+
+@functools.cache
+def _match_table() -> tuple[str, dict[str, str]]:
+    """MatchRecord's quoted table name, and each field's quoted column."""
+    quote = connection.ops.quote_name
+    meta = MatchRecord._meta
+    return quote(meta.db_table), {f.name: quote(f.column) for f in meta.concrete_fields}
 
 
 def customers_resolve(customer_ids: Collection[int], *, dry_run: bool = False) -> Decisions:
