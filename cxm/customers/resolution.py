@@ -35,12 +35,12 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.conf import settings
-from django.db import connection, transaction
-from django.db.models import Q
+from django.db import connection, models, transaction
 
 from cxm.customers import matching
 from cxm.customers.enums import MatchMethod, MergeProposalStatus
 from cxm.customers.models import (
+    Account,
     Customer,
     Identity,
     MatchFrequency,
@@ -138,44 +138,68 @@ def customer_records(customer_ids: Collection[int] | None = None) -> dict[int, R
 
     Names split into first name and surname; the first email's local part and
     the last nine digits of the first phone stand for the strong identifiers,
-    which the exact matcher already joins when they are equal.
+    which the exact matcher already joins when they are equal. Plain SQL: this
+    runs for every new customer at ingest.
     """
-    customers = Customer.objects.filter(merged_into__isnull=True, erased_at__isnull=True)
-    identities = Identity.objects.filter(kind__in=["email", "phone"])
-    if customer_ids is not None:
-        if not customer_ids:
-            return {}
-        customers = customers.filter(pk__in=customer_ids)
-        identities = identities.filter(customer_id__in=customer_ids)
+    ids = sorted(customer_ids) if customer_ids is not None else None
+    if ids is not None and not ids:
+        return {}
+    customer_table, customer = _sql(Customer)
+    identity_table, identity = _sql(Identity)
+    account_table, account = _sql(Account)
+    only_identities = only_customers = ""
+    if ids is not None:
+        marks = ", ".join(["%s"] * len(ids))
+        only_identities = f" AND {identity['customer']} IN ({marks})"
+        only_customers = f" AND c.{customer['id']} IN ({marks})"
     emails: dict[int, str] = {}
     phones: dict[int, str] = {}
-    for customer_id, kind, value in identities.order_by("customer_id", "id").values_list(
-        "customer_id", "kind", "value_normalized"
-    ):
-        if kind == "email":
-            emails.setdefault(customer_id, value.split("@", 1)[0])
-        else:
-            phones.setdefault(customer_id, value[-9:])
     records: dict[int, Record] = {}
-    for row in customers.order_by("id").values(
-        "id", "display_name", "birth_date", "postcode", "city", "account__name"
-    ):
-        words = (matching.clean_text(row["display_name"]) or "").split()
-        records[row["id"]] = {
-            "first_name": words[0][:100] if len(words) > 1 else None,
-            "surname": words[-1][:100] if words else None,
-            "dob": row["birth_date"].isoformat() if row["birth_date"] else None,
-            "postcode": (row["postcode"] or "").replace(" ", "").upper()[:20] or None,
-            "city": (matching.clean_text(row["city"]) or "")[:100] or None,
-            "company": (matching.clean_text(row["account__name"]) or "")[:200] or None,
-            "email_local": emails.get(row["id"]),
-            "phone": phones.get(row["id"]),
-        }
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT {identity['customer']}, {identity['kind']}, "  # noqa: S608
+            f"{identity['value_normalized']} FROM {identity_table} "
+            f"WHERE {identity['kind']} IN ('email', 'phone'){only_identities} "
+            f"ORDER BY {identity['customer']}, {identity['id']}",
+            ids or [],
+        )
+        for customer_id, kind, value in cursor:
+            if kind == "email":
+                emails.setdefault(customer_id, value.split("@", 1)[0])
+            else:
+                phones.setdefault(customer_id, value[-9:])
+        cursor.execute(
+            f"SELECT c.{customer['id']}, c.{customer['display_name']}, "  # noqa: S608
+            f"c.{customer['birth_date']}, c.{customer['postcode']}, c.{customer['city']}, "
+            f"a.{account['name']} FROM {customer_table} c "
+            f"LEFT JOIN {account_table} a ON a.{account['id']} = c.{customer['account']} "
+            f"WHERE c.{customer['merged_into']} IS NULL AND c.{customer['erased_at']} IS NULL"
+            f"{only_customers} ORDER BY c.{customer['id']}",
+            ids or [],
+        )
+        for pk, display_name, birth_date, postcode, city, company in cursor:
+            words = (matching.clean_text(display_name) or "").split()
+            records[pk] = {
+                "first_name": words[0][:100] if len(words) > 1 else None,
+                "surname": words[-1][:100] if words else None,
+                # SQLite answers a text, PostgreSQL a date: both print as ISO.
+                "dob": str(birth_date)[:10] if birth_date else None,
+                "postcode": (postcode or "").replace(" ", "").upper()[:20] or None,
+                "city": (matching.clean_text(city) or "")[:100] or None,
+                "company": (matching.clean_text(company) or "")[:200] or None,
+                "email_local": emails.get(pk),
+                "phone": phones.get(pk),
+            }
     return records
 
 
-def _record_of_row(row: Mapping[str, Any]) -> Record:
-    return {name: row[name] or None for name in FIELDS}
+@functools.cache
+def _sql(model: type[models.Model]) -> tuple[str, dict[str, str]]:
+    """A model's quoted table name, and each field's quoted column, for the
+    plain SQL of the online path (only names from the model's own metadata)."""
+    quote = connection.ops.quote_name
+    meta = model._meta
+    return quote(meta.db_table), {f.name: quote(f.column) for f in meta.concrete_fields}
 
 
 def _row_of_record(customer_id: int, record: Record) -> tuple[Any, ...]:
@@ -198,16 +222,26 @@ def match_records_refresh(customer_ids: Collection[int]) -> dict[int, Record]:
     if not customer_ids:
         return {}
     fresh = customer_records(customer_ids)
-    stored = {
-        row["customer_id"]: _record_of_row(row)
-        for row in MatchRecord.objects.filter(customer_id__in=customer_ids).values(
-            "customer_id", *FIELDS
+    table, column = _sql(MatchRecord)
+    ids = sorted(customer_ids)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT {column['customer']}, {', '.join(column[f] for f in FIELDS)} "  # noqa: S608
+            f"FROM {table} WHERE {column['customer']} IN ({', '.join(['%s'] * len(ids))})",
+            ids,
         )
-    }
-    changed = {pk: record for pk, record in fresh.items() if stored.get(pk) != record}
-    gone = [pk for pk in stored if pk not in fresh or pk in changed]
-    if gone:
-        MatchRecord.objects.filter(customer_id__in=gone).delete()
+        stored = {
+            row[0]: {name: row[i] or None for i, name in enumerate(FIELDS, start=1)}
+            for row in cursor.fetchall()
+        }
+        changed = {pk: record for pk, record in fresh.items() if stored.get(pk) != record}
+        gone = [pk for pk in stored if pk not in fresh or pk in changed]
+        if gone:
+            cursor.execute(
+                f"DELETE FROM {table} "  # noqa: S608
+                f"WHERE {column['customer']} IN ({', '.join(['%s'] * len(gone))})",
+                gone,
+            )
     if changed:
         rows_insert(MatchRecord, _COLUMNS, [_row_of_record(pk, r) for pk, r in changed.items()])
     return changed
@@ -383,16 +417,26 @@ def _with_frequencies(stored: StoredModel, records: Iterable[Record]) -> matchin
                 wanted[column].add(value)
     # The model inside each branch, so that each uses the (model, column,
     # value) index rather than reading every frequency of the model.
-    condition = Q()
+    table, field = _sql(MatchFrequency)
+    branches: list[str] = []
+    params: list[int | str] = []
     for column, values in wanted.items():
         if values:
-            condition |= Q(model_id=stored.pk, column=column, value__in=values)
+            branches.append(
+                f"({field['model']} = %s AND {field['column']} = %s "
+                f"AND {field['value']} IN ({', '.join(['%s'] * len(values))}))"
+            )
+            params.extend([stored.pk, column, *sorted(values)])
     frequencies: dict[str, dict[str, float]] = {column: {} for column in columns}
-    if condition:
-        for column, value, share in MatchFrequency.objects.filter(condition).values_list(
-            "column", "value", "share"
-        ):
-            frequencies[column][value] = share
+    if branches:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"SELECT {field['column']}, {field['value']}, {field['share']} "  # noqa: S608
+                f"FROM {table} WHERE {' OR '.join(branches)}",
+                params,
+            )
+            for column, value, share in cursor.fetchall():
+                frequencies[column][value] = share
     return dataclasses.replace(model, frequencies=frequencies)
 
 
@@ -565,7 +609,7 @@ def candidates(records: Mapping[int, Record]) -> tuple[set[tuple[int, int]], dic
         values = sorted({v for record in records.values() if (v := block_value(record, parts))})
         if values:
             wanted[key] = values
-    table, columns = _match_table()
+    table, columns = _sql(MatchRecord)
     allowed: dict[str, set[str]] = {}
     with connection.cursor() as cursor:
         if wanted:
@@ -612,14 +656,6 @@ def candidates(records: Mapping[int, Record]) -> tuple[set[tuple[int, int]], dic
                 if other != customer_id:
                     pairs.add((min(customer_id, other), max(customer_id, other)))
     return pairs, known
-
-
-@functools.cache
-def _match_table() -> tuple[str, dict[str, str]]:
-    """MatchRecord's quoted table name, and each field's quoted column."""
-    quote = connection.ops.quote_name
-    meta = MatchRecord._meta
-    return quote(meta.db_table), {f.name: quote(f.column) for f in meta.concrete_fields}
 
 
 def customers_resolve(customer_ids: Collection[int], *, dry_run: bool = False) -> Decisions:
