@@ -45,6 +45,20 @@ SURNAMES = _words(
     """
 )
 
+# What another system may call a customer whose CRM record has the full name
+# (each pair known to the nicknames list the match model reads).
+NICKNAMES = {
+    "William": "Bill", "Thomas": "Tommy", "James": "Jim", "Samuel": "Sam", "Joseph": "Joe",
+    "Daniel": "Dan", "Michael": "Mike", "Andrew": "Andy", "Stephen": "Steve", "Peter": "Pete",
+    "Rebecca": "Becky", "Margaret": "Peggy", "Victoria": "Vicky", "Jessica": "Jess",
+    "Patrick": "Pat", "Nathan": "Nate", "Dominic": "Dom", "Deborah": "Debbie",
+    "Eleanor": "Nell", "Oliver": "Ollie", "Harriet": "Hattie", "Joanne": "Jo",
+    "Janet": "Jan", "Amelia": "Millie", "Megan": "Meg", "Harry": "Hal",
+}  # fmt: skip
+
+# The last part of a postcode: a sector digit, then two letters of these.
+POSTCODE_UNIT_LETTERS = "ABDEFGHJLNPQRSTUWXYZ"
+
 PERSONAL_EMAIL_DOMAINS = ("example.com", "example.org", "example.net", "mail.example.com")
 
 

@@ -25,7 +25,16 @@ How identities are laid out, so that unification has something to do:
   merge proposal for a person to accept;
 * some lines tie two different people together (a family landline shared by
   two account holders, a phone number keyed onto the wrong CRM record): merge
-  proposals a person should reject.
+  proposals a person should reject;
+* a few account holders also have an old account in the billing system, under
+  its own account number, as "Bill Hughes" or "Sarah Sutclife": the same date of
+  birth and postcode as their CRM record but no email or phone, so that only the
+  match model can tie the two (``DemoPlan.twins``).
+
+Account systems (CRM, shop, billing, field service, post room) send the
+person's postcode and town, and a residential customer's date of birth. These
+come from each person's own random stream, as do the billing twins, so that
+they left every draw of the plan as it was.
 
 The resolver works in the order lines arrive, so conversations are yielded in
 the order they started; what a person has revealed so far (has this visitor
@@ -149,6 +158,7 @@ KINDS: dict[str, KindSpec] = {
     "availability": KindSpec(0, ANY_HOURS, EVERY_DAY),
     "contact_update": KindSpec(0, OFFICE_HOURS, OFFICE_DAYS),
     "outage_sms": KindSpec(12 * HOUR, NOTICE_HOURS, EVERY_DAY, ((2, 1),)),
+    "billing_twin": KindSpec(10 * DAY, BATCH_HOURS, EVERY_DAY, ((2, 1),)),
 }
 
 # How often each kind of contact happens for a customer of each style.
@@ -261,6 +271,8 @@ class Person:
     social_mode: str = ""  # linked | split | late
     followers: int = 0
     role: str = ""  # the special part the person plays, if any
+    birth_date: str = ""  # ISO; residential customers only
+    postcode: str = ""  # a business contact's is the company's
 
     @property
     def name(self) -> str:
@@ -418,7 +430,7 @@ def _person(
 
 
 def _identifiers(rng: random.Random, people: list[Person], phones: PhoneBook) -> None:
-    emails: set[str] = set()
+    locals_taken: set[str] = set()
     handles: set[str] = set()
     crm_numbers = rng.sample(range(100_000, 1_000_000), len(people))
     for person, number in zip(people, crm_numbers, strict=True):
@@ -442,13 +454,18 @@ def _identifiers(rng: random.Random, people: list[Person], phones: PhoneBook) ->
                 (30, 15, 15, 8, 20, 5),
             )
             domain = rng.choice(c.PERSONAL_EMAIL_DOMAINS)
-        email = f"{local}@{domain}"
+        # Unique local parts, not only unique addresses: namesakes at two providers
+        # (ecampbell@example.org, ecampbell@example.net) are real, but the match
+        # model weighs an equal local part so heavily that it merges two such
+        # Ethan Campbells of one town despite different dates of birth. No extra
+        # draw: the plan's random stream stays as it was.
+        unique = local
         suffix = 2
-        while email in emails:
-            email = f"{local}{suffix}@{domain}"
+        while unique in locals_taken:
+            unique = f"{local}{suffix}"
             suffix += 1
-        emails.add(email)
-        person.email = email
+        locals_taken.add(unique)
+        person.email = f"{unique}@{domain}"
 
         if person.role != "household_partner":  # who only has the family's line
             person.landline = phones.local(person.town)
@@ -495,6 +512,88 @@ def _give_handle(rng: random.Random, person: Person, taken: set[str]) -> None:
         person.followers = rng.randint(20_000, 250_000)
 
 
+def _details(seed: int, people: list[Person], households: list[tuple[Person, Person]]) -> None:
+    """Dates of birth and postcodes, each person's from their own random stream."""
+    earliest, latest = date(1938, 1, 1), date(2006, 12, 31)
+    span = (latest - earliest).days
+    letters = c.POSTCODE_UNIT_LETTERS
+    companies: dict[str, str] = {}
+    for person in people:
+        rng = random.Random(_stream(seed, 3, person.index))
+        postcode = (
+            f"{person.district} {rng.randint(1, 9)}{rng.choice(letters)}{rng.choice(letters)}"
+        )
+        if person.company:
+            person.postcode = companies.setdefault(person.company, postcode)
+            continue
+        person.postcode = postcode
+        born = earliest + timedelta(days=int(rng.triangular(0, span, span * 0.55)))
+        person.birth_date = born.isoformat()
+    for owner, partner in households:
+        partner.postcode = owner.postcode
+
+
+@dataclass(frozen=True)
+class Twin:
+    """A person's second account in the billing system, under another spelling."""
+
+    person: int
+    first: str
+    last: str
+    account: str
+
+    @property
+    def name(self) -> str:
+        return f"{self.first} {self.last}"
+
+
+TWIN_SHARE = 0.02  # of residential customers
+TWIN_LINES = 2
+
+
+def _twins(seed: int, people: list[Person]) -> list[Twin]:
+    """Who has a billing account the CRM does not know, and under what name.
+
+    Ordinary account holders only, so that no other planted tie involves them;
+    a nickname where the first name has one the match model knows, else a
+    misspelt surname long enough for a typo to look like one.
+    """
+    rng = random.Random(_stream(seed, 4, 0))
+    residential = [p for p in people if p.kind == "residential"]
+    pool = [
+        p
+        for p in residential
+        if p.crm_id
+        and not p.role
+        and (p.first in c.NICKNAMES or (len(p.last) >= 6 and p.last.isalpha()))
+    ]
+    count = min(len(pool), max(1, round(len(residential) * TWIN_SHARE)))
+    chosen = sorted(rng.sample(pool, count), key=lambda p: p.index)
+    accounts = rng.sample(range(10_000_000, 100_000_000), count)
+    twins = []
+    for person, account in zip(chosen, accounts, strict=True):
+        nickname = c.NICKNAMES.get(person.first)
+        typo_possible = len(person.last) >= 6 and person.last.isalpha()
+        if nickname and (not typo_possible or rng.random() < 0.6):
+            first, last = nickname, person.last
+        else:
+            first, last = person.first, _misspelt(rng, person.last)
+        twins.append(Twin(person.index, first, last, f"BA-{account}"))
+    return twins
+
+
+def _misspelt(rng: random.Random, surname: str) -> str:
+    """A slip of the keyboard inside the name: two letters swapped or one dropped."""
+    variants = set()
+    for i in range(1, len(surname) - 1):
+        if surname[i] != surname[i + 1]:
+            variants.add(surname[:i] + surname[i + 1] + surname[i] + surname[i + 2 :])
+        if i > 1:
+            variants.add(surname[:i] + surname[i + 1 :])
+    variants.discard(surname)
+    return rng.choice(sorted(variants))
+
+
 # --------------------------------------------------------------------------
 # The plan: which conversations happen
 # --------------------------------------------------------------------------
@@ -534,6 +633,7 @@ class DemoPlan:
     episodes: list[Episode]
     outages: list[Outage]
     planted: dict[str, int] = field(default_factory=dict)
+    twins: list[Twin] = field(default_factory=list)
 
     @property
     def interactions(self) -> int:
@@ -556,15 +656,24 @@ def demo_plan(*, seed: int, customers: int, interactions: int) -> DemoPlan:
     planner.roles()
     _identifiers(rng, people, phones)
     planner.fix_roles(phones)
+    _details(seed, people, planner.households)
+    twins = _twins(seed, people)
     planner.mandatory()
     planner.outages(budget=interactions // 10)
-    planner.fill(interactions)
+    # The twins' lines come last in the plan, so that every episode before them
+    # keeps its number (and with it its lines).
+    planner.fill(interactions, reserved=TWIN_LINES * len(twins))
+    for twin in twins:
+        person = people[twin.person]
+        planner.add(person, "billing_twin", "", TWIN_LINES, 1, person.first_day - 1)
+    planner.planted["billing accounts only the match model can tie"] = len(twins)
     return DemoPlan(
         seed=seed,
         people=people,
         episodes=planner.episodes,
         outages=planner.outage_list,
         planted=planner.planted,
+        twins=twins,
     )
 
 
@@ -735,9 +844,9 @@ class _Planner:
 
     # -- everything else ----------------------------------------------------
 
-    def fill(self, interactions: int) -> None:
+    def fill(self, interactions: int, *, reserved: int = 0) -> None:
         rng = self.rng
-        remaining = interactions - sum(e.lines for e in self.episodes)
+        remaining = interactions - reserved - sum(e.lines for e in self.episodes)
         if remaining < 0:
             raise DemoSizeError(
                 f"{len(self.people)} customers need at least "
@@ -1026,6 +1135,7 @@ class _Writer:
         self.latest = now.timestamp() - 60
         self.chat_linked: set[int] = set()
         self.social_linked: set[int] = set()
+        self.twins = {twin.person: twin for twin in plan.twins}
 
     # -- helpers --------------------------------------------------------------
 
@@ -1206,7 +1316,16 @@ class _Writer:
             customer["kind"] = person.kind
             if person.company:
                 customer["company"] = person.company
+            customer.update(self._details(person))
         return customer
+
+    @staticmethod
+    def _details(person: Person) -> dict[str, str]:
+        """What an account system knows of where (and when) the person was born and lives."""
+        details = {"postcode": person.postcode, "city": person.town.name}
+        if person.birth_date:
+            details["birth_date"] = person.birth_date
+        return details
 
     def _messy_name(self, rng: random.Random, person: Person) -> str:
         return _weighted(
@@ -1887,7 +2006,7 @@ class _Writer:
             "in_person",
             "outbound",
             times[-1],
-            {"crm_id": person.crm_id, "name": person.name},
+            {"crm_id": person.crm_id, "name": person.name, **self._details(person)},
             f"Engineer visit: {job.lower()}",
             report,
             {
@@ -1941,10 +2060,50 @@ class _Writer:
             )
         ]
 
+    def _billing_twin(
+        self, rng: random.Random, person: Person, episode: Episode, ctx: dict[str, str]
+    ) -> list[Line]:
+        """A bill and its payment on the person's old billing account: name, date
+        of birth and address only, and a name spelt otherwise than in the CRM."""
+        twin = self.twins[person.index]
+        customer = {
+            "other": twin.account,
+            "name": twin.name,
+            "kind": person.kind,
+            **self._details(person),
+        }
+        times = self._times(rng, episode, [(3 * DAY, 9 * DAY)])
+        amount = ctx["price"]
+        attributes = {"account": twin.account, "amount_gbp": float(amount)}
+        return [
+            self._line(
+                "billing",
+                f"BILL-{episode.number:06d}-1",
+                "other",
+                "outbound",
+                times[0],
+                customer,
+                self._fill("Paper bill for {month}", ctx),
+                f"Paper bill of £{amount} posted to {twin.name}, account {twin.account}.",
+                {**attributes, "format": "paper bill"},
+            ),
+            self._line(
+                "billing",
+                f"BILL-{episode.number:06d}-2",
+                "other",
+                "inbound",
+                times[1],
+                customer,
+                "Payment received",
+                f"Payment of £{amount} received at the Post Office for account {twin.account}.",
+                attributes,
+            ),
+        ]
+
     def _letter(
         self, rng: random.Random, person: Person, episode: Episode, ctx: dict[str, str]
     ) -> list[Line]:
-        customer = {"crm_id": person.crm_id, "name": person.name}
+        customer = {"crm_id": person.crm_id, "name": person.name, **self._details(person)}
         if episode.lines == 1 and rng.random() < 0.35:
             subject, body = rng.choice(c.LETTER_NOTICES)
             return [

@@ -17,6 +17,7 @@ from cxm.access import services as access_services
 from cxm.access.enums import Role
 from cxm.connectors import services as connector_services
 from cxm.customers import services as customer_services
+from cxm.customers.dedupe import DedupeReport, customers_dedupe
 from cxm.customers.enums import CustomerKind
 from cxm.demo import generator
 from cxm.interactions import services as interaction_services
@@ -33,6 +34,8 @@ class DemoLoaded:
     result: IngestResult
     # What the plan set up for the review queue, by description.
     planted: dict[str, int]
+    # The match model's first run over the loaded customers.
+    dedupe: DedupeReport
 
 
 def demo_load(
@@ -45,8 +48,13 @@ def demo_load(
 ) -> DemoLoaded:
     """Send Northvale Telecom's interactions through the ingestion service.
 
+    Then trains the match model on the loaded customers, which merges or
+    proposes the billing twins (and from then on scores every new customer at
+    ingest).
+
     Raises ``generator.DemoSizeError`` before writing anything if the size is
-    impossible. Loading again stores nothing new: every line is a duplicate.
+    impossible. Loading again stores nothing new: every line is a duplicate,
+    and the model finds no pair it has not already merged or proposed.
     """
     plan = generator.demo_plan(seed=seed, customers=customers, interactions=interactions)
     for name, description in generator.SOURCES.items():
@@ -62,7 +70,8 @@ def demo_load(
         on_chunk=on_chunk,
     )
     demo_teams_assign()
-    return DemoLoaded(result=result, planted=plan.planted)
+    report = customers_dedupe()
+    return DemoLoaded(result=result, planted=plan.planted, dedupe=report)
 
 
 DEMO_TEAMS = {

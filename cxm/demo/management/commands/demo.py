@@ -83,6 +83,12 @@ class Command(BaseCommand):
             f"Interactions: {counts.interactions:,} · "
             f"Pending merge proposals: {counts.pending_proposals:,}"
         )
+        dedupe = loaded.dedupe
+        self.stdout.write(
+            f"Match model trained on {dedupe.customers:,} customers: "
+            f"{len(dedupe.merged):,} merged automatically, "
+            f"{len(dedupe.proposed):,} proposed for review."
+        )
         self.stdout.write(
             "Set up for the review queue: "
             + ", ".join(f"{count} {what}" for what, count in loaded.planted.items())
