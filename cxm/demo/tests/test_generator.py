@@ -199,17 +199,20 @@ def test_running_the_demo_again_changes_nothing(data_dir: Path) -> None:
         Identity.objects.count(),
         Interaction.objects.count(),
         MergeProposal.objects.count(),
+        MatchModel.objects.count(),
     )
     password = (data_dir / "demo-password").read_text()
 
     output = run_demo()
 
     assert "0 interactions stored, 800 already there, 0 rejected" in output
+    assert "Match model already trained; left as it was" in output
     assert counts == (
         Customer.objects.count(),
         Identity.objects.count(),
         Interaction.objects.count(),
         MergeProposal.objects.count(),
+        MatchModel.objects.count(),
     )
     assert (data_dir / "demo-password").read_text() == password
     assert User.objects.get(username="demo").check_password(password.strip())

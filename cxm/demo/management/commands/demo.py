@@ -84,11 +84,16 @@ class Command(BaseCommand):
             f"Pending merge proposals: {counts.pending_proposals:,}"
         )
         dedupe = loaded.dedupe
-        self.stdout.write(
-            f"Match model trained on {dedupe.customers:,} customers: "
-            f"{len(dedupe.merged):,} merged automatically, "
-            f"{len(dedupe.proposed):,} proposed for review."
-        )
+        if dedupe is None:
+            self.stdout.write(
+                "Match model already trained; left as it was (`cxm dedupe` retrains)."
+            )
+        else:
+            self.stdout.write(
+                f"Match model trained on {dedupe.customers:,} customers: "
+                f"{len(dedupe.merged):,} merged automatically, "
+                f"{len(dedupe.proposed):,} proposed for review."
+            )
         self.stdout.write(
             "Set up for the review queue: "
             + ", ".join(f"{count} {what}" for what, count in loaded.planted.items())
