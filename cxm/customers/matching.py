@@ -218,8 +218,20 @@ def place_comparison(name: str, postcode: str, city: str) -> Comparison:
     )
 
 
+def local_part_typo(left: str, right: str) -> bool:
+    """Two email local parts one keystroke apart (a wrong, missing, extra or
+    swapped character), but not two numbered accounts (jack.lee, jack.lee2):
+    a name-like similarity would count the first name a second time, since
+    people's addresses are made of their names."""
+    if DamerauLevenshtein.distance(left, right) != 1:
+        return False
+    letters = [("".join(c for c in side if not c.isdigit())) for side in (left, right)]
+    return letters[0] != letters[1]
+
+
 def email_comparison(name: str, column: str) -> Comparison:
-    """Whole address, the same local part at another domain, a close local part."""
+    """Whole address, the same local part at another domain, a local part one
+    typo away, different."""
 
     def level_of(left: str, right: str) -> int:
         if left == right:
@@ -227,15 +239,25 @@ def email_comparison(name: str, column: str) -> Comparison:
         left_local, right_local = left.split("@", 1)[0], right.split("@", 1)[0]
         if left_local == right_local:
             return 1
-        if JaroWinkler.similarity(left_local, right_local) >= 0.88:
+        if local_part_typo(left_local, right_local):
             return 2
         return 3
 
     return Comparison(
         name,
         column,
-        ("exact", "same local part", "Jaro-Winkler of local part ≥ 0.88", "different"),
+        ("exact", "same local part", "local part one typo away", "different"),
         level_of,
+    )
+
+
+def local_part_comparison(name: str, column: str) -> Comparison:
+    """Email local parts alone: the same, one typo away, different."""
+    return Comparison(
+        name,
+        column,
+        ("exact", "one typo away", "different"),
+        lambda left, right: 0 if left == right else 1 if local_part_typo(left, right) else 2,
     )
 
 

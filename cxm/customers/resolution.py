@@ -95,7 +95,7 @@ def comparisons() -> list[matching.Comparison]:
         matching.date_comparison("date of birth", "dob"),
         matching.place_comparison("place", "postcode", "city"),
         matching.name_comparison("company", "company", term_frequency=False),
-        matching.name_comparison("email local part", "email_local", term_frequency=False),
+        matching.local_part_comparison("email local part", "email_local"),
         matching.exact_comparison("phone digits", "phone", term_frequency=False),
     ]
 

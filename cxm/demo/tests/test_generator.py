@@ -344,14 +344,15 @@ def test_the_match_model_ties_the_billing_twins_and_no_two_people(data_dir: Path
         for p in probabilistic.filter(status=MergeProposalStatus.PENDING)
     }
     merged = probabilistic.filter(status=MergeProposalStatus.ACCEPTED).count()
-    # Proposed pairs may be namesakes (a person rejects those); here one is: two Niamh
-    # Allens, nallen@ (a prospect) and nallen2@ (a customer), neither date of birth
-    # nor postcode to tell them apart.
-    assert sorted(len(people) for people in proposed) == [2]
+    # Proposed pairs may be namesakes (a person rejects those). Here none is: the
+    # two Niamh Allens, nallen@ (a prospect) and nallen2@ (a customer), with neither
+    # date of birth nor postcode to tell them apart, are numbered accounts, which
+    # the email comparison does not take for a typo.
+    assert sorted(len(people) for people in proposed) == []
     for twin in plan.twins:
         person = plan.people[twin.person]
         account = Identity.objects.get(kind="other", value_normalized=twin.account).customer
         record = Identity.objects.get(kind="crm_id", value_normalized=person.crm_id).customer
         assert account == record or frozenset({twin.person}) in proposed, twin
-    assert (len(plan.twins), merged, len(proposed)) == (5, 5, 1)
-    assert "Match model trained on 346 customers: 5 merged automatically, 1 proposed" in output
+    assert (len(plan.twins), merged, len(proposed)) == (5, 5, 0)
+    assert "Match model trained on 346 customers: 5 merged automatically, 0 proposed" in output
