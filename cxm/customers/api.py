@@ -218,6 +218,10 @@ def customer_links(request: HttpRequest, customer_id: int) -> dict[str, Any]:
 # ---- merge proposals and merges --------------------------------------------
 
 
+# What deciding on a merge can answer besides success.
+_DECISION_ANSWERS: dict[int, Any] = {code: ErrorOut for code in (401, 403, 404, 409, 422)}
+
+
 class ProposalListParams(Schema):
     status: Literal["pending", "accepted", "rejected"] = Field(
         "pending", description="Proposals awaiting review, merged, or kept apart"
@@ -368,14 +372,7 @@ def merge_proposal_detail(request: HttpRequest, proposal_id: int) -> dict[str, A
 @merges_router.post(
     "/merge-proposals/{proposal_id}/accept",
     auth=MERGE_AUTH,
-    response={
-        200: MergeEventOut,
-        401: ErrorOut,
-        403: ErrorOut,
-        404: ErrorOut,
-        409: ErrorOut,
-        422: ErrorOut,
-    },
+    response=_DECISION_ANSWERS | {200: MergeEventOut},
     summary="Merge the proposal's two customers (undoably)",
 )
 def merge_proposal_accept(
@@ -397,14 +394,7 @@ def merge_proposal_accept(
 @merges_router.post(
     "/merge-proposals/{proposal_id}/reject",
     auth=MERGE_AUTH,
-    response={
-        200: MergeProposalOut,
-        401: ErrorOut,
-        403: ErrorOut,
-        404: ErrorOut,
-        409: ErrorOut,
-        422: ErrorOut,
-    },
+    response=_DECISION_ANSWERS | {200: MergeProposalOut},
     summary="Keep the proposal's two customers apart; the pair is never proposed again",
 )
 def merge_proposal_reject(
@@ -424,14 +414,7 @@ def merge_proposal_reject(
 @merges_router.post(
     "/merges/{event_id}/undo",
     auth=MERGE_AUTH,
-    response={
-        200: MergeEventOut,
-        401: ErrorOut,
-        403: ErrorOut,
-        404: ErrorOut,
-        409: ErrorOut,
-        422: ErrorOut,
-    },
+    response=_DECISION_ANSWERS | {200: MergeEventOut},
     summary="Undo a merge: the merged customer gets back what it had",
 )
 def merge_undo(
