@@ -589,10 +589,6 @@ def decided_pairs(pairs: Collection[tuple[int, int]] | None = None) -> dict[tupl
 # ---------------------------------------------------------------------------
 
 
-_KEYS = tuple(BLOCKING)
-_EXTRA_KEYS = tuple(key for key in BLOCKING if key not in FIELDS)
-
-
 def candidates(records: Mapping[int, Record]) -> tuple[set[tuple[int, int]], dict[int, Record]]:
     """Pairs (low, high) of each of these customers with every customer that
     shares a blocking key with it, and the records of all of them.
@@ -632,7 +628,7 @@ def candidates(records: Mapping[int, Record]) -> tuple[set[tuple[int, int]], dic
             for key, kept in allowed.items():
                 conditions.append(f"{columns[key]} IN ({', '.join(['%s'] * len(kept))})")
                 params.extend(sorted(kept))
-            selected = ("customer", *FIELDS, *_EXTRA_KEYS)
+            selected = _COLUMNS
             cursor.execute(
                 f"SELECT {', '.join(columns[name] for name in selected)} "  # noqa: S608
                 f"FROM {table} WHERE {' OR '.join(conditions)}",

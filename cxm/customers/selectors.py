@@ -116,14 +116,6 @@ def customer_channel_counts(*, customer: Customer) -> list[ChannelCount]:
     return [ChannelCount(r["channel"], r["n"], r["first_at"], r["last_at"]) for r in rows]
 
 
-def customer_merge_events(*, customer: Customer) -> QuerySet[MergeEvent]:
-    return (
-        MergeEvent.objects.filter(Q(survivor=customer) | Q(merged=customer))
-        .select_related("survivor", "merged", "actor")
-        .order_by("-created_at", "-id")
-    )
-
-
 def merge_event_get(*, actor: Actor, event_id: int) -> MergeEvent:
     actor_require(actor, Permission.CUSTOMER_MERGE)
     return _one_or_404(
