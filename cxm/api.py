@@ -12,6 +12,8 @@ from cxm.access.decorators import public_view
 from cxm.customers.api import merges_router
 from cxm.customers.api import router as customers_router
 from cxm.errors import CXMError
+from cxm.feedback.api import router as feedback_router
+from cxm.insights.api import router as insights_router
 from cxm.interactions.api import router as interactions_router
 
 api = NinjaAPI(
@@ -30,6 +32,8 @@ api = NinjaAPI(
 api.add_router("/interactions", interactions_router)
 api.add_router("/customers", customers_router)
 api.add_router("", merges_router)
+api.add_router("", feedback_router)
+api.add_router("", insights_router)
 
 
 @api.exception_handler(CXMError)

@@ -58,6 +58,8 @@ INSTALLED_APPS = [
     "cxm.connectors",
     "cxm.customers",
     "cxm.interactions",
+    "cxm.insights",
+    "cxm.feedback",
     "cxm.console",
     "cxm.demo",
     "axes",
@@ -264,6 +266,13 @@ CXM_MATCH_AUTO_MERGE = float(os.environ.get("CXM_MATCH_AUTO_MERGE", 0.99))
 CXM_MATCH_REVIEW = float(os.environ.get("CXM_MATCH_REVIEW", 0.8))
 # `cxm worker` retrains the match model (as `cxm dedupe` does) this often; 0: never.
 CXM_MATCH_RETRAIN_DAYS = int(os.environ.get("CXM_MATCH_RETRAIN_DAYS", 7))
+
+# Voice of the customer: no customer is asked for feedback more than once in
+# this many days, across all surveys; at most this many invitations a day in
+# all (empty: no cap); a detractor's follow-up is due this many days later.
+CXM_SURVEY_COOLDOWN_DAYS = int(os.environ.get("CXM_SURVEY_COOLDOWN_DAYS", 30))
+CXM_SURVEY_DAILY_CAP = int(os.environ.get("CXM_SURVEY_DAILY_CAP", 0)) or None
+CXM_SURVEY_FOLLOW_UP_DAYS = int(os.environ.get("CXM_SURVEY_FOLLOW_UP_DAYS", 2))
 
 # Region used to read phone numbers written without a country code.
 CXM_PHONE_REGION = os.environ.get("CXM_PHONE_REGION", "GB")

@@ -18,5 +18,7 @@ urlpatterns = [
     path("login/", access_views.login, name="login"),
     path("logout/", access_views.logout, name="logout"),
     path("admin/", admin.site.urls),
+    # The answer links in survey invitations: public, the token is the key.
+    path("s/", include("cxm.feedback.urls")),
     path("", include("cxm.console.urls")),
 ]

@@ -19,16 +19,38 @@ class Permission(StrEnum):
     PRIVACY_ERASE = "privacy.erase"
     AUDIT_VIEW = "audit.view"
     ACCESS_MANAGE = "access.manage"
+    FEEDBACK_VIEW = "feedback.view"
+    SURVEY_MANAGE = "survey.manage"
+    FOLLOW_UP_WORK = "follow_up.work"
+    SENTIMENT_LABEL = "sentiment.label"
+    TOPIC_MANAGE = "topic.manage"
 
 
 # Declared by routes that anyone may call: the sign-in page, the API schema.
 PUBLIC = "public"
 
 ROLE_PERMISSIONS: dict[str, frozenset[Permission]] = {
-    Role.AGENT: frozenset({Permission.CUSTOMER_VIEW, Permission.CUSTOMER_MERGE}),
-    Role.SUPERVISOR: frozenset({Permission.CUSTOMER_VIEW, Permission.CUSTOMER_MERGE}),
-    Role.ANALYST: frozenset({Permission.CUSTOMER_VIEW}),
-    Role.EXECUTIVE: frozenset({Permission.CUSTOMER_VIEW}),
+    Role.AGENT: frozenset(
+        {Permission.CUSTOMER_VIEW, Permission.CUSTOMER_MERGE, Permission.FOLLOW_UP_WORK}
+    ),
+    Role.SUPERVISOR: frozenset(
+        {
+            Permission.CUSTOMER_VIEW,
+            Permission.CUSTOMER_MERGE,
+            Permission.FOLLOW_UP_WORK,
+            Permission.FEEDBACK_VIEW,
+            Permission.SURVEY_MANAGE,
+        }
+    ),
+    Role.ANALYST: frozenset(
+        {
+            Permission.CUSTOMER_VIEW,
+            Permission.FEEDBACK_VIEW,
+            Permission.SENTIMENT_LABEL,
+            Permission.TOPIC_MANAGE,
+        }
+    ),
+    Role.EXECUTIVE: frozenset({Permission.CUSTOMER_VIEW, Permission.FEEDBACK_VIEW}),
     Role.ADMINISTRATOR: frozenset(Permission),
 }
 
@@ -38,6 +60,6 @@ TEAM_SCOPED_ROLES = frozenset({Role.AGENT, Role.SUPERVISOR})
 
 TOKEN_SCOPE_PERMISSIONS: dict[str, frozenset[Permission]] = {
     "ingest": frozenset({Permission.INTERACTION_INGEST}),
-    "read": frozenset({Permission.CUSTOMER_VIEW}),
+    "read": frozenset({Permission.CUSTOMER_VIEW, Permission.FEEDBACK_VIEW}),
     "admin": frozenset(Permission),
 }

@@ -36,6 +36,12 @@ class Interaction(models.Model):
     body = models.TextField(blank=True)
     attributes = models.JSONField(default=dict, blank=True)
     received_at = models.DateTimeField()
+    # Enrichment of inbound texts at ingest (cxm.insights): the sentiment, the
+    # model that gave it, and the keys of the taxonomy's topics that matched.
+    sentiment_label = models.CharField(max_length=10, blank=True)
+    sentiment_score = models.FloatField(null=True, blank=True)
+    sentiment_model = models.CharField(max_length=40, blank=True)
+    topics = models.JSONField(default=list, blank=True)
 
     class Meta:
         constraints = [

@@ -20,6 +20,7 @@ from cxm.connectors.models import Source
 from cxm.customers import resolution
 from cxm.customers import services as customer_services
 from cxm.db import rows_insert
+from cxm.insights import services as insight_services
 from cxm.interactions.models import Interaction
 from cxm.interactions.parsing import LineProblem, Record
 from cxm.interactions.validation import InteractionInput, InvalidLine, validate_line
@@ -241,6 +242,7 @@ def _store(
     resolver.write()
 
     received_at = datetime.now(UTC)
+    enrichments = _enrich([item for _, item, _ in fresh])
     rows = [
         (
             source.pk,
@@ -253,8 +255,14 @@ def _store(
             item.subject,
             item.body,
             item.attributes,
+            enrichment.label,
+            enrichment.score if enrichment.label else None,
+            enrichment.model,
+            enrichment.topics,
         )
-        for (_, item, source), resolved in zip(fresh, resolutions, strict=True)
+        for (_, item, source), resolved, enrichment in zip(
+            fresh, resolutions, enrichments, strict=True
+        )
     ]
     ids = _interactions_insert(rows, received_at=received_at)
     result.accepted = len(rows)
@@ -292,7 +300,22 @@ _INSERTED_FIELDS = (
     "subject",
     "body",
     "attributes",
+    "sentiment_label",
+    "sentiment_score",
+    "sentiment_model",
+    "topics",
 )
+
+
+def _enrich(items: list[InteractionInput]) -> list[insight_services.Enrichment]:
+    """Sentiment and topics of what customers wrote; nothing for what was sent to them."""
+    texts = [
+        insight_services.interaction_text(item.subject, item.body)
+        if insight_services.enrich_inbound(item.direction, item.subject, item.body)
+        else ""
+        for item in items
+    ]
+    return insight_services.texts_enrich(texts)
 
 
 def _interactions_insert(rows: list[tuple[Any, ...]], *, received_at: datetime) -> list[int]:

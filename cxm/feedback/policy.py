@@ -1,0 +1,126 @@
+"""Who may be asked for feedback now: the contact policy.
+
+Each rule looks at a set of customers and names those it holds back, with the
+reason. Rules are registered, so that another part of CXM (cases, promises)
+can add its own without this module knowing it: ``complaint_source`` adds a
+source of open complaints, ``contact_rule`` a whole rule. The daily caps are
+counted by the sending service itself, since they depend on the order of a
+batch.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from django.conf import settings
+
+ContactRule = Callable[[list[int], datetime], dict[int, str]]
+ComplaintSource = Callable[[list[int]], set[int]]
+
+
+@dataclass(frozen=True)
+class Registered:
+    name: str
+    rule: ContactRule
+
+
+_rules: list[Registered] = []
+_complaint_sources: dict[str, ComplaintSource] = {}
+
+
+def contact_rule(name: str) -> Callable[[ContactRule], ContactRule]:
+    def register(rule: ContactRule) -> ContactRule:
+        _rules[:] = [r for r in _rules if r.name != name]
+        _rules.append(Registered(name, rule))
+        return rule
+
+    return register
+
+
+def complaint_source(name: str) -> Callable[[ComplaintSource], ComplaintSource]:
+    """Register where open complaints come from (``customer ids -> those with one``)."""
+
+    def register(source: ComplaintSource) -> ComplaintSource:
+        _complaint_sources[name] = source
+        return source
+
+    return register
+
+
+def held_back(customer_ids: Iterable[int], *, now: datetime) -> dict[int, str]:
+    """The customers no survey may reach now, each with the first rule's reason."""
+    ids = list(dict.fromkeys(customer_ids))
+    reasons: dict[int, str] = {}
+    for registered in _rules:
+        remaining = [pk for pk in ids if pk not in reasons]
+        if not remaining:
+            break
+        for pk, reason in registered.rule(remaining, now).items():
+            reasons.setdefault(pk, reason)
+    return reasons
+
+
+def cooldown_days() -> int:
+    return int(getattr(settings, "CXM_SURVEY_COOLDOWN_DAYS", 30))
+
+
+@contact_rule("no_longer_reachable")
+def _gone(customer_ids: list[int], now: datetime) -> dict[int, str]:
+    from cxm.customers.models import Customer
+
+    reasons = {}
+    for pk, merged_into, erased_at in Customer.objects.filter(pk__in=customer_ids).values_list(
+        "pk", "merged_into_id", "erased_at"
+    ):
+        if erased_at is not None:
+            reasons[pk] = "this customer's data was erased"
+        elif merged_into is not None:
+            reasons[pk] = f"merged into customer {merged_into}; invite that customer"
+    for pk in (
+        set(customer_ids)
+        - {pk for pk in reasons}
+        - set(Customer.objects.filter(pk__in=customer_ids).values_list("pk", flat=True))
+    ):
+        reasons[pk] = "no such customer"
+    return reasons
+
+
+@contact_rule("cooldown")
+def _recently_invited(customer_ids: list[int], now: datetime) -> dict[int, str]:
+    from cxm.feedback.models import Invitation
+
+    days = cooldown_days()
+    since = now - timedelta(days=days)
+    recent: dict[int, datetime] = {}
+    for pk, when in Invitation.objects.filter(
+        customer_id__in=customer_ids, invited_at__gt=since
+    ).values_list("customer_id", "invited_at"):
+        recent[pk] = max(when, recent.get(pk, when))
+    return {
+        pk: f"already invited on {when:%Y-%m-%d}; no customer is asked more than once in "
+        f"{days} days"
+        for pk, when in recent.items()
+    }
+
+
+@contact_rule("open_complaint")
+def _complaining(customer_ids: list[int], now: datetime) -> dict[int, str]:
+    reasons: dict[int, str] = {}
+    for name, source in _complaint_sources.items():
+        for pk in source(customer_ids):
+            reasons.setdefault(pk, f"has an open complaint ({name}); asking now would be tone-deaf")
+    return reasons
+
+
+@complaint_source("unresolved survey follow-up")
+def _open_follow_ups(customer_ids: list[int]) -> set[int]:
+    from cxm.feedback.enums import FollowUpStatus
+    from cxm.feedback.models import FollowUp
+
+    return set(
+        FollowUp.objects.filter(
+            customer_id__in=customer_ids, status=FollowUpStatus.OPEN
+        ).values_list("customer_id", flat=True)
+    )
