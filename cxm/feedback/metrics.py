@@ -434,19 +434,19 @@ def _drivers(answers: list[Answer]) -> tuple[list[stats.Driver], str]:
         for name, count in mentions.most_common()
         if MIN_DRIVER_MENTIONS <= count <= n - MIN_DRIVER_MENTIONS
     ]
-    # One value of each segment dimension stays out, as the reference level.
-    seen_dimensions: set[str] = set()
-    kept = []
-    for name in names:
-        dimension = name.split(":")[0]
-        if dimension != "topic" and dimension not in seen_dimensions:
-            seen_dimensions.add(dimension)
-            values = {
-                a.segments.get(dimension) for a in answers if a.segments.get(dimension) is not None
-            }
-            if len(values) <= 1:
-                continue
-        kept.append(name)
+    # The most common value of each segment dimension stays out as the reference
+    # level: with every value in, the indicators would add up to one.
+    reference: dict[str, str] = {}
+    for dimension in ("kind", "role", "account_size"):
+        values = Counter(a.segments.get(dimension) for a in answers if a.segments.get(dimension))
+        if values:
+            reference[dimension] = values.most_common(1)[0][0]  # type: ignore[assignment]
+    kept = [
+        name
+        for name in names
+        if name.startswith("topic: ")
+        or reference.get(name.split(": ", 1)[0]) != name.split(": ", 1)[1]
+    ]
     kept = kept[:MAX_DRIVERS]
     if len(kept) < 2 or n < 30:
         return [], "too few answers, or too few topics and segments that vary, to weigh drivers"

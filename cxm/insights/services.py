@@ -448,7 +448,7 @@ def topics_discover(
                 phrases=list(s.phrases or s.terms),
                 size=s.size,
                 interaction_ids=[rows[i][0] for i in s.indices],
-                quote_ids=[rows[i][0] for i in s.indices[: len(s.quotes)]],
+                quote_ids=[rows[i][0] for i in s.quote_indices],
             )
             for s in found
         ]

@@ -73,6 +73,12 @@ class ErrorOut(Schema):
     message: str
 
 
+class SentimentOut(Schema):
+    label: str
+    score: float
+    model: str
+
+
 class InteractionOut(Schema):
     id: int
     source: str
@@ -83,10 +89,23 @@ class InteractionOut(Schema):
     subject: str
     body: str
     attributes: dict[str, Any]
+    sentiment: SentimentOut | None
+    topics: list[str]
 
     @staticmethod
     def resolve_source(obj: Any) -> str:
         return str(obj.source.name)
+
+    @staticmethod
+    def resolve_sentiment(obj: Any) -> dict[str, Any] | None:
+        """What the customer's words say; None for outbound or empty texts."""
+        if not obj.sentiment_label:
+            return None
+        return {
+            "label": obj.sentiment_label,
+            "score": obj.sentiment_score if obj.sentiment_score is not None else 0.0,
+            "model": obj.sentiment_model,
+        }
 
 
 class TimelineOut(Schema):

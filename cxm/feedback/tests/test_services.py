@@ -1,0 +1,340 @@
+"""Invitations under the contact policy, answers, dismissals and the closed loop."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from django.contrib.auth.models import User
+
+from cxm.access import services as access_services
+from cxm.access.enums import Role
+from cxm.customers.models import Customer
+from cxm.errors import Conflict, ValidationFailed
+from cxm.feedback import metrics, policy, services
+from cxm.feedback.enums import FollowUpStatus, InvitationStatus, SurveyKind, Trigger
+from cxm.feedback.models import FollowUp, Invitation, Response, Survey
+
+NOW = datetime(2026, 11, 2, 10, 0, tzinfo=UTC)
+
+
+@pytest.fixture
+def survey(db: None) -> Survey:
+    return services.survey_create(
+        name="Relationship", kind=SurveyKind.NPS, question="How likely…?", comment_question="Why?"
+    )
+
+
+def _customers(count: int, **fields: str) -> list[Customer]:
+    return [Customer.objects.create(display_name=f"C{i}", **fields) for i in range(count)]
+
+
+def test_a_customer_is_not_invited_twice_within_the_cooldown_across_surveys(
+    survey: Survey,
+) -> None:
+    other = services.survey_create(name="After support", kind=SurveyKind.CSAT, question="Happy?")
+    [customer] = _customers(1)
+    first = services.invitations_send(survey=survey, customer_ids=[customer.pk], now=NOW)
+    assert len(first.invited) == 1
+
+    again = services.invitations_send(
+        survey=other, customer_ids=[customer.pk], now=NOW + timedelta(days=29, hours=23)
+    )
+    assert again.invited == []
+    assert again.held_back == [
+        (
+            customer.pk,
+            "already invited on 2026-11-02; no customer is asked more than once in 30 days",
+        )
+    ]
+
+    later = services.invitations_send(
+        survey=other, customer_ids=[customer.pk], now=NOW + timedelta(days=30, minutes=1)
+    )
+    assert [i.customer_id for i in later.invited] == [customer.pk]
+
+
+def test_the_cooldown_follows_the_setting(survey: Survey, settings: object) -> None:
+    settings.CXM_SURVEY_COOLDOWN_DAYS = 7  # type: ignore[attr-defined]
+    [customer] = _customers(1)
+    services.invitations_send(survey=survey, customer_ids=[customer.pk], now=NOW)
+    report = services.invitations_send(
+        survey=survey, customer_ids=[customer.pk], now=NOW + timedelta(days=8)
+    )
+    assert len(report.invited) == 1
+
+
+def test_nobody_with_an_open_complaint_is_invited_and_the_rule_is_pluggable(
+    survey: Survey,
+) -> None:
+    a, b, c = _customers(3)
+    # An unhappy answer opens a follow-up: an open complaint until it is closed.
+    invitation = services.invitations_send(survey=survey, customer_ids=[a.pk], now=NOW).invited[0]
+    services.response_record(invitation=invitation, score=2, now=NOW)
+
+    # Another part of CXM (cases, say) adds its own source of complaints.
+    @policy.complaint_source("open case")
+    def _cases(ids: list[int]) -> set[int]:
+        return {b.pk} & set(ids)
+
+    try:
+        csat = services.survey_create(name="CSAT", kind=SurveyKind.CSAT, question="Happy?")
+        report = services.invitations_send(
+            survey=csat, customer_ids=[a.pk, b.pk, c.pk], now=NOW + timedelta(days=40)
+        )
+    finally:
+        policy._complaint_sources.pop("open case")
+    assert [i.customer_id for i in report.invited] == [c.pk]
+    assert report.held_back == [
+        (
+            a.pk,
+            "has an open complaint (unresolved survey follow-up); asking now would be tone-deaf",
+        ),
+        (b.pk, "has an open complaint (open case); asking now would be tone-deaf"),
+    ]
+
+
+def test_daily_caps_per_survey_and_in_all(survey: Survey, settings: object) -> None:
+    customers = _customers(10)
+    survey.daily_cap = 3
+    survey.save()
+    report = services.invitations_send(
+        survey=survey, customer_ids=[c.pk for c in customers[:5]], now=NOW
+    )
+    assert len(report.invited) == 3
+    assert [reason for _, reason in report.held_back] == [
+        "the daily cap of invitations is reached"
+    ] * 2
+    # The next day the cap starts again.
+    report = services.invitations_send(
+        survey=survey, customer_ids=[c.pk for c in customers[3:5]], now=NOW + timedelta(days=1)
+    )
+    assert len(report.invited) == 2
+
+    settings.CXM_SURVEY_DAILY_CAP = 1  # type: ignore[attr-defined]
+    other = services.survey_create(name="CES", kind=SurveyKind.CES, question="Easy?")
+    report = services.invitations_send(
+        survey=other, customer_ids=[c.pk for c in customers[5:]], now=NOW + timedelta(days=2)
+    )
+    assert len(report.invited) == 1
+
+
+def test_merged_erased_and_unknown_customers_are_held_back(survey: Survey) -> None:
+    kept, merged = _customers(2)
+    merged.merged_into = kept
+    merged.save()
+    erased = Customer.objects.create(display_name="", erased_at=NOW)
+    report = services.invitations_send(
+        survey=survey, customer_ids=[merged.pk, erased.pk, 10**9, kept.pk, kept.pk], now=NOW
+    )
+    assert [i.customer_id for i in report.invited] == [kept.pk]
+    assert report.held_back == [
+        (merged.pk, f"merged into customer {kept.pk}; invite that customer"),
+        (erased.pk, "this customer's data was erased"),
+        (10**9, "no such customer"),
+    ]
+
+
+def test_an_invitation_keeps_the_customer_segments_and_the_triggers_extras(
+    survey: Survey,
+) -> None:
+    [customer] = _customers(1, kind="business", city="Leeds")
+    invitation = services.invitations_send(
+        survey=survey,
+        customer_ids=[customer.pk],
+        segments={customer.pk: {"plan": "Fibre 500"}},
+        now=NOW,
+    ).invited[0]
+    assert invitation.segments == {
+        "kind": "business",
+        "region": "Leeds",
+        "account_size": "no account",
+        "plan": "Fibre 500",
+    }
+    assert invitation.channel == "web"  # no email or phone known
+    assert invitation.expires_at == NOW + timedelta(days=14)
+    assert len(invitation.token) >= 40
+
+
+def test_an_event_sends_the_surveys_waiting_for_it(db: None) -> None:
+    csat = services.survey_create(
+        name="After support", kind=SurveyKind.CSAT, question="Happy?", triggers=["case_resolved"]
+    )
+    services.survey_create(
+        name="Onboarding", kind=SurveyKind.CES, question="Easy?", triggers=["onboarding_milestone"]
+    )
+    [customer] = _customers(1)
+    invited = services.survey_trigger(
+        trigger=Trigger.CASE_RESOLVED, customer_id=customer.pk, now=NOW
+    )
+    assert [(i.survey_id, i.trigger) for i in invited] == [(csat.pk, "case_resolved")]
+    # The same event an hour later asks nobody: the cooldown holds.
+    assert (
+        services.survey_trigger(
+            trigger=Trigger.CASE_RESOLVED, customer_id=customer.pk, now=NOW + timedelta(hours=1)
+        )
+        == []
+    )
+    with pytest.raises(ValidationFailed, match="unknown trigger 'birthday'"):
+        services.survey_trigger(trigger="birthday", customer_id=customer.pk)
+
+
+def test_a_survey_refuses_bad_settings(db: None) -> None:
+    with pytest.raises(ValidationFailed, match="unknown survey kind 'stars'"):
+        services.survey_create(name="x", kind="stars", question="?")
+    with pytest.raises(ValidationFailed, match="unknown trigger 'bulk'"):
+        services.survey_create(name="x", kind="nps", question="?", triggers=["bulk"])
+    with pytest.raises(ValidationFailed, match="needs a name and a question"):
+        services.survey_create(name=" ", kind="nps", question="?")
+
+
+def test_the_journey_of_an_invitation_is_recorded_step_by_step(survey: Survey) -> None:
+    [customer] = _customers(1)
+    invitation = services.invitations_send(survey=survey, customer_ids=[customer.pk], now=NOW)
+    invitation = invitation.invited[0]
+    assert invitation.status == InvitationStatus.INVITED
+    services.invitation_display(invitation=invitation, now=NOW + timedelta(hours=1))
+    services.invitation_display(invitation=invitation, now=NOW + timedelta(hours=2))
+    invitation.refresh_from_db()
+    assert invitation.displayed_at == NOW + timedelta(hours=1)  # the first opening counts
+    response = services.response_record(
+        invitation=invitation,
+        score="9",
+        comment="  Quick and friendly  ",
+        role="day_to_day",
+        now=NOW + timedelta(hours=3),
+    )
+    invitation.refresh_from_db()
+    assert (invitation.status, invitation.responded_at) == (
+        InvitationStatus.RESPONDED,
+        NOW + timedelta(hours=3),
+    )
+    assert (response.score, response.comment, response.role) == (
+        9,
+        "Quick and friendly",
+        "day_to_day",
+    )
+    assert response.sentiment_label == "positive"
+    assert response.sentiment_model
+    with pytest.raises(Conflict, match="already been answered"):
+        services.response_record(invitation=invitation, score=3)
+    with pytest.raises(Conflict, match="already been answered"):
+        services.invitation_dismiss(invitation=invitation)
+    assert Response.objects.count() == 1
+    assert not FollowUp.objects.exists()  # a promoter needs no call back
+
+
+@pytest.mark.parametrize(
+    ("kind", "score", "message"),
+    [
+        ("nps", "11", "choose a score from 0 to 10"),
+        ("nps", "-1", "choose a score from 0 to 10"),
+        ("nps", "nine", "choose a score from 0 to 10"),
+        ("csat", "0", "choose a score from 1 to 5"),
+        ("ces", "8", "choose a score from 1 to 7"),
+        ("nps", "", "choose a score from 0 to 10"),
+    ],
+)
+def test_a_score_off_the_scale_is_refused_and_nothing_is_stored(
+    db: None, kind: str, score: str, message: str
+) -> None:
+    survey = services.survey_create(name="S", kind=kind, question="?")
+    [customer] = _customers(1)
+    invitation = services.invitations_send(survey=survey, customer_ids=[customer.pk]).invited[0]
+    with pytest.raises(ValidationFailed, match=message):
+        services.response_record(invitation=invitation, score=score)
+    invitation.refresh_from_db()
+    assert invitation.status == InvitationStatus.INVITED
+    assert not Response.objects.exists()
+
+
+def test_a_closed_invitation_takes_no_answer(survey: Survey) -> None:
+    [customer] = _customers(1)
+    invitation = services.invitations_send(survey=survey, customer_ids=[customer.pk], now=NOW)
+    invitation = invitation.invited[0]
+    with pytest.raises(Conflict, match="This survey has closed"):
+        services.response_record(invitation=invitation, score=8, now=NOW + timedelta(days=15))
+    services.invitation_dismiss(invitation=invitation, now=NOW)
+    with pytest.raises(Conflict, match="You chose not to answer"):
+        services.response_record(invitation=invitation, score=8, now=NOW)
+
+
+def test_a_dismissal_is_never_a_response_nor_in_any_denominator(survey: Survey) -> None:
+    customers = _customers(10)
+    invited = services.invitations_send(
+        survey=survey, customer_ids=[c.pk for c in customers], now=NOW
+    ).invited
+    for invitation in invited[:8]:
+        services.invitation_display(invitation=invitation, now=NOW)
+    for invitation, score in zip(invited[:4], (10, 9, 9, 3), strict=True):
+        services.response_record(invitation=invitation, score=score, now=NOW)
+    for invitation in invited[4:7]:  # "no thanks", after seeing it
+        services.invitation_dismiss(invitation=invitation, now=NOW)
+    # A dismissal straight from the invitation (never displayed) is counted as displayed:
+    # the customer saw enough to say no.
+    services.invitation_dismiss(invitation=invited[9], now=NOW)
+
+    summary = metrics.survey_summary(survey=survey)
+    assert summary.n == 4
+    assert summary.headline.value == 50.0  # (3 promoters − 1 detractor) / 4 answers
+    funnel = summary.funnel
+    assert (funnel.invited, funnel.displayed, funnel.responded, funnel.dismissed) == (
+        10,
+        9,
+        4,
+        4,
+    )
+    assert funnel.rates["overall_rate"].value == 40.0  # 4 of 10 invited, dismissals not removed
+    assert round(funnel.rates["response_rate"].value, 3) == 44.444  # 4 of 9 displayed
+
+
+def test_a_detractor_and_an_unhappy_csat_open_a_follow_up_with_owner_and_due_date(
+    db: None,
+) -> None:
+    team = access_services.team_get_or_create(name="North")
+    busy = User.objects.create_user("busy")
+    access_services.membership_set(user=busy, role=Role.SUPERVISOR, teams=[team])
+    free = User.objects.create_user("free")
+    access_services.membership_set(user=free, role=Role.SUPERVISOR, teams=[team])
+    elsewhere = User.objects.create_user("elsewhere")
+    access_services.membership_set(user=elsewhere, role=Role.SUPERVISOR)
+    nps = services.survey_create(name="NPS", kind=SurveyKind.NPS, question="?")
+    csat = services.survey_create(name="CSAT", kind=SurveyKind.CSAT, question="?")
+    customers = _customers(6, team=team)  # type: ignore[arg-type]
+    invitations = services.invitations_send(
+        survey=nps, customer_ids=[c.pk for c in customers[:4]], now=NOW
+    ).invited
+    invitations += services.invitations_send(
+        survey=csat, customer_ids=[c.pk for c in customers[4:]], now=NOW
+    ).invited
+    for invitation, score in zip(invitations, (6, 7, 0, 10, 2, 3), strict=True):
+        services.response_record(invitation=invitation, score=score, now=NOW)
+
+    follow_ups = list(FollowUp.objects.order_by("pk"))
+    assert [(f.reason, f.due_at) for f in follow_ups] == [
+        ("NPS 6: a detractor", NOW + timedelta(days=2)),
+        ("NPS 0: a detractor", NOW + timedelta(days=2)),
+        ("CSAT 2 of 5: dissatisfied", NOW + timedelta(days=2)),
+    ]
+    # The team's supervisors share the load, fewest open first.
+    assert [f.owner.username for f in follow_ups if f.owner] == ["busy", "free", "busy"]
+
+
+def test_closing_a_follow_up_needs_what_was_done(survey: Survey) -> None:
+    [customer] = _customers(1)
+    invitation = services.invitations_send(survey=survey, customer_ids=[customer.pk]).invited[0]
+    services.response_record(invitation=invitation, score=1)
+    follow_up = FollowUp.objects.get()
+    with pytest.raises(ValidationFailed, match="say what was done"):
+        services.follow_up_close(follow_up=follow_up, outcome="  ", actor=None)
+    closed = services.follow_up_close(
+        follow_up=follow_up, outcome="Called back; engineer booked for Monday", actor=None, now=NOW
+    )
+    assert (closed.status, closed.closed_at, closed.closed_by_label) == (
+        FollowUpStatus.DONE,
+        NOW,
+        "CXM",
+    )
+    with pytest.raises(Conflict, match="already done"):
+        services.follow_up_close(follow_up=follow_up, outcome="again", actor=None)
+    assert Invitation.objects.count() == 1
