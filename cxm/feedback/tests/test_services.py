@@ -276,7 +276,7 @@ def test_a_dismissal_is_never_a_response_nor_in_any_denominator(survey: Survey) 
 
     summary = metrics.survey_summary(survey=survey)
     assert summary.n == 4
-    assert summary.headline.value == 50.0  # (3 promoters − 1 detractor) / 4 answers
+    assert summary.headline.value == 50.0  # (3 promoters - 1 detractor) / 4 answers
     funnel = summary.funnel
     assert (funnel.invited, funnel.displayed, funnel.responded, funnel.dismissed) == (
         10,
