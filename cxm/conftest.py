@@ -48,6 +48,11 @@ def read_token(source: Source) -> str:
 
 
 @pytest.fixture
+def admin_token(source: Source) -> str:
+    return connector_services.token_create(source=source, scope=TokenScope.ADMIN).secret
+
+
+@pytest.fixture
 def agent(db: None) -> User:
     user = User.objects.create_user("agent", password="a-long-test-passphrase")
     access_services.membership_set(user=user, role=Role.AGENT)

@@ -7,7 +7,7 @@ from typing import Any, Literal
 
 from django.http import HttpRequest
 from django.urls import reverse
-from ninja import Query, Router, Schema
+from ninja import Query, Router, Schema, Status
 from pydantic import Field
 
 from cxm.access.permissions import Permission
@@ -158,9 +158,9 @@ def survey_list(request: HttpRequest) -> dict[str, Any]:
 @router.post(
     "/surveys", auth=MANAGE_AUTH, response={201: SurveyOut, **ERRORS}, summary="Create a survey"
 )
-def survey_create(request: HttpRequest, payload: SurveyIn) -> tuple[int, dict[str, Any]]:
+def survey_create(request: HttpRequest, payload: SurveyIn) -> Status[dict[str, Any]]:
     survey = services.survey_create(**payload.dict())
-    return 201, _survey(survey)
+    return Status(201, _survey(survey))
 
 
 @router.post(

@@ -19,7 +19,7 @@ from cxm.access.enums import AuditAction, Role
 from cxm.access.models import AuditEvent
 from cxm.conftest import ingest_customer_line
 from cxm.connectors import services as connector_services
-from cxm.connectors.models import Source, TokenScope
+from cxm.connectors.models import Source
 from cxm.customers import selectors
 from cxm.customers import services as customer_services
 from cxm.customers.dedupe import customers_dedupe
@@ -67,11 +67,6 @@ def _pair(source: Source, prefix: str, ann: dict[str, str], bea: dict[str, str])
 @pytest.fixture
 def pair(source: Source) -> Pair:
     return _pair(source, "p", ANN, BEA)
-
-
-@pytest.fixture
-def admin_token(source: Source) -> str:
-    return connector_services.token_create(source=source, scope=TokenScope.ADMIN).secret
 
 
 def linked(customer: Customer, merged_into: int | None = None) -> dict[str, Any]:
