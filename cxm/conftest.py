@@ -30,6 +30,10 @@ def _test_settings(settings: Any, tmp_path: Any) -> None:
     from cxm.customers.resolution import model_cache_clear
 
     model_cache_clear()
+    # Likewise the sentiment model and taxonomy that the insights app caches.
+    from cxm.insights.services import cache_clear
+
+    cache_clear()
 
 
 @pytest.fixture

@@ -1,0 +1,250 @@
+"""The sentiment learning loop end to end through the API, and topics."""
+
+from __future__ import annotations
+
+import json
+import random
+from typing import Any
+
+import pytest
+from django.test import Client
+
+from cxm.insights import services
+from cxm.insights.models import LabelledText, SentimentModelRun
+from cxm.interactions.models import Interaction
+
+# A deployment's own language: words the general lexicon knows nothing about.
+NEGATIVE = [
+    "the hub is blinking amber again",
+    "hub blinking amber since this morning",
+    "amber light on the hub and the tv box keeps buffering",
+    "my tv box keeps buffering every evening",
+    "line dropped twice, hub blinking amber",
+    "the tv box is buffering during the match",
+]
+POSITIVE = [
+    "hub shows solid white now",
+    "solid white light on the hub since the engineer came",
+    "tv box streams in 4k now",
+    "after the swap the hub is solid white",
+    "speed test shows 900 down on the new hub",
+    "tv box streams without a pause now",
+]
+NEUTRAL = [
+    "what are your opening hours on saturday",
+    "please send the bill to my new address",
+    "can I move my direct debit to the 15th",
+    "which port does the tv box go into",
+    "is the hub the one with the white label",
+    "my account number is 5521907",
+]
+
+
+def call(client: Client, method: str, url: str, body: Any = None, token: str = "") -> Any:
+    headers = {"Authorization": f"Bearer {token}"} if token else {}
+    if method == "get":
+        return client.get(url, headers=headers)
+    return getattr(client, method)(
+        url, data=json.dumps(body or {}), content_type="application/json", headers=headers
+    )
+
+
+def _labels(count: int, seed: int) -> list[dict[str, str]]:
+    rng = random.Random(seed)
+    out = []
+    for i in range(count):
+        label, pool = (("negative", NEGATIVE), ("positive", POSITIVE), ("neutral", NEUTRAL))[i % 3]
+        prefix = rng.choice(("", "hi, ", "morning - ", "update: "))
+        suffix = rng.choice(("", ".", " (ref 12)", " - sent from my phone"))
+        out.append({"label": label, "text": prefix + rng.choice(pool) + suffix})
+    return out
+
+
+def test_labels_train_a_model_that_takes_over_and_enriches_new_interactions(
+    client: Client, admin_token: str, ingest_token: str, read_token: str
+) -> None:
+    before = call(client, "get", "/api/v1/sentiment/model", token=read_token).json()
+    assert before["model"] == "cxm-vader-1"
+    assert before["run"] is None
+
+    too_few = call(client, "post", "/api/v1/sentiment/model/train", token=admin_token)
+    assert too_few.status_code == 409
+    assert "a model needs at least 60" in too_few.json()["message"]
+
+    posted = call(
+        client, "post", "/api/v1/sentiment/labels", {"labels": _labels(150, 1)}, admin_token
+    )
+    assert posted.status_code == 200
+    assert posted.json() == {
+        "stored": 150,
+        "replaced": 0,
+        "errors": [],
+        "labels_total": 150,
+        "training_due": True,
+    }
+    trained = call(client, "post", "/api/v1/sentiment/model/train", token=admin_token).json()
+    run = trained["run"]
+    assert run["labels"] == 150
+    assert run["held_out"] == 45
+    assert run["chosen"] == "learned"
+    assert run["learned"]["macro_f1"]["value"] > run["baseline"]["macro_f1"]["value"]
+    # Measured, with intervals, on the held-back labels only.
+    assert run["learned"]["n"] == 45
+    for key in ("low", "high"):
+        assert key in run["learned"]["accuracy"]
+    assert trained["model"].startswith("learned-")
+
+    sent = call(
+        client,
+        "post",
+        "/api/v1/interactions",
+        {
+            "external_id": "m-1",
+            "channel": "chat",
+            "direction": "inbound",
+            "occurred_at": "2026-11-20T10:00:00Z",
+            "customer": {"email": "ada@example.org"},
+            "body": "hub blinking amber since this morning",
+        },
+        ingest_token,
+    )
+    assert sent.status_code == 201, sent.content
+    customer_id = sent.json()["customer_id"]
+    timeline = call(
+        client, "get", f"/api/v1/customers/{customer_id}/timeline", token=read_token
+    ).json()
+    sentiment = timeline["items"][0]["sentiment"]
+    assert sentiment["label"] == "negative"
+    assert sentiment["model"].startswith("learned-")
+
+
+def test_a_correction_replaces_the_label_and_bad_labels_are_reported_by_position(
+    client: Client, admin_token: str, ingest_token: str
+) -> None:
+    sent = call(
+        client,
+        "post",
+        "/api/v1/interactions",
+        {
+            "external_id": "m-2",
+            "channel": "email",
+            "direction": "inbound",
+            "occurred_at": "2026-11-20T10:00:00Z",
+            "customer": {"email": "bo@example.org"},
+            "subject": "Great",
+            "body": "Great, the engineer did not turn up again.",
+        },
+        ingest_token,
+    ).json()
+    interaction = Interaction.objects.get(pk=sent["interaction_id"])
+    said = interaction.sentiment_label
+    assert said in ("negative", "neutral", "positive")
+    labels = [
+        {"label": "negative", "interaction_id": interaction.pk},
+        {"label": "neutral", "interaction_id": 10**12},
+        {"label": "positive"},
+        {"label": "positive", "text": "   "},
+    ]
+    report = call(client, "post", "/api/v1/sentiment/labels", {"labels": labels}, admin_token)
+    body = report.json()
+    assert (body["stored"], body["replaced"]) == (1, 0)
+    assert body["errors"] == [
+        {"index": 1, "message": f"no interaction {10**12}"},
+        {"index": 2, "message": "give an interaction_id or a text"},
+        {"index": 3, "message": "give an interaction_id or a text"},
+    ]
+    again = call(
+        client,
+        "post",
+        "/api/v1/sentiment/labels",
+        {"labels": [{"label": "neutral", "interaction_id": interaction.pk}]},
+        admin_token,
+    ).json()
+    assert (again["stored"], again["replaced"]) == (1, 1)
+    label = LabelledText.objects.get()
+    assert (label.label, label.predicted, label.text) == (
+        "neutral",
+        said,
+        "Great\nGreat, the engineer did not turn up again.",
+    )
+    assert label.labelled_by_label.startswith("token ")
+
+    bad = call(
+        client,
+        "post",
+        "/api/v1/sentiment/labels",
+        {"labels": [{"label": "angry", "text": "x"}]},
+        admin_token,
+    )
+    assert bad.status_code == 422
+
+
+def test_only_label_permission_may_post_labels_or_train(
+    client: Client, read_token: str, ingest_token: str
+) -> None:
+    body = {"labels": [{"label": "neutral", "text": "hello"}]}
+    for token in (read_token, ingest_token):
+        assert call(client, "post", "/api/v1/sentiment/labels", body, token).status_code == 403
+        assert call(client, "post", "/api/v1/sentiment/model/train", token=token).status_code == 403
+    assert not LabelledText.objects.exists()
+    assert not SentimentModelRun.objects.exists()
+
+
+def test_topics_are_applied_at_ingest_and_bad_rules_refused(
+    client: Client, admin_token: str, ingest_token: str
+) -> None:
+    put = call(
+        client,
+        "put",
+        "/api/v1/topics/engineer-no-show",
+        {
+            "name": "Engineer no-show",
+            "any_phrases": ["engineer"],
+            "all_phrases": ["no show*", "turn* up"][:1],
+        },
+        admin_token,
+    )
+    assert put.status_code == 200, put.content
+    bad = call(
+        client, "put", "/api/v1/topics/Bad Key", {"name": "x", "any_phrases": ["a*"]}, admin_token
+    )
+    assert bad.status_code == 422
+    assert "wildcard" in bad.json()["message"]
+    call(
+        client,
+        "put",
+        "/api/v1/topics/engineer-no-show",
+        {
+            "name": "Engineer no-show",
+            "any_phrases": ["engineer"],
+            "near": [["engineer", "turn", 4]],
+        },
+        admin_token,
+    )
+    services.cache_clear()
+    sent = call(
+        client,
+        "post",
+        "/api/v1/interactions",
+        {
+            "external_id": "m-3",
+            "channel": "sms",
+            "direction": "inbound",
+            "occurred_at": "2026-11-20T10:00:00Z",
+            "customer": {"phone": "+44 7911 123456"},
+            "body": "The engineer didn't turn up today",
+        },
+        ingest_token,
+    )
+    assert sent.status_code == 201, sent.content
+    assert Interaction.objects.get(pk=sent.json()["interaction_id"]).topics == ["engineer-no-show"]
+    gone = call(client, "delete", "/api/v1/topics/engineer-no-show", token=admin_token)
+    assert gone.json()["active"] is False
+    assert call(client, "delete", "/api/v1/topics/nothing", token=admin_token).status_code == 404
+
+
+@pytest.mark.parametrize("count", [0, 1001])
+def test_label_batches_are_bounded(client: Client, admin_token: str, count: int) -> None:
+    labels = [{"label": "neutral", "text": "hi"}] * count
+    answer = call(client, "post", "/api/v1/sentiment/labels", {"labels": labels}, admin_token)
+    assert answer.status_code == 422
