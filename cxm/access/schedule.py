@@ -37,7 +37,24 @@ def _dedupe() -> Any:
     return customers_dedupe_task.enqueue()
 
 
-SCHEDULE = [Periodic("retention", timedelta(days=1), _retention)]
+def _relationship_surveys() -> Any:
+    from cxm.feedback.tasks import relationship_surveys_task
+
+    return relationship_surveys_task.enqueue()
+
+
+def _sentiment_train() -> Any:
+    from cxm.insights.tasks import sentiment_train_task
+
+    return sentiment_train_task.enqueue()
+
+
+SCHEDULE = [
+    Periodic("retention", timedelta(days=1), _retention),
+    Periodic("relationship_surveys", timedelta(days=1), _relationship_surveys),
+    # Refits only when labels have grown by a fifth since the last training.
+    Periodic("sentiment_train", timedelta(days=1), _sentiment_train),
+]
 if settings.CXM_MATCH_RETRAIN_DAYS > 0:
     # The match model learns from the base; a grown base teaches it better.
     SCHEDULE.append(Periodic("dedupe", timedelta(days=settings.CXM_MATCH_RETRAIN_DAYS), _dedupe))

@@ -266,6 +266,30 @@ def relationship_sample(*, survey: Survey, size: int, seed: int | None = None) -
     return [pk for pk in ids if pk not in blocked][:size]
 
 
+# Spread a relationship survey so that each customer is asked about once in
+# this many days, unless the survey's daily cap says fewer.
+RELATIONSHIP_CYCLE_DAYS = 90
+
+
+def relationship_waves_send(*, now: datetime | None = None) -> dict[str, int]:
+    """Send today's random sample of every active relationship survey."""
+    now = now or timezone.now()
+    sent: dict[str, int] = {}
+    base = Customer.objects.filter(merged_into__isnull=True, erased_at__isnull=True).count()
+    for survey in Survey.objects.filter(active=True).order_by("pk"):
+        if Trigger.RELATIONSHIP not in survey.triggers:
+            continue
+        size = max(1, -(-base // RELATIONSHIP_CYCLE_DAYS))
+        if survey.daily_cap:
+            size = min(size, survey.daily_cap)
+        sample = relationship_sample(survey=survey, size=size)
+        report = invitations_send(
+            survey=survey, customer_ids=sample, trigger=Trigger.RELATIONSHIP, now=now
+        )
+        sent[survey.name] = len(report.invited)
+    return sent
+
+
 # Answering -------------------------------------------------------------------
 
 

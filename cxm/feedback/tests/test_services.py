@@ -338,3 +338,20 @@ def test_closing_a_follow_up_needs_what_was_done(survey: Survey) -> None:
     with pytest.raises(Conflict, match="already done"):
         services.follow_up_close(follow_up=follow_up, outcome="again", actor=None)
     assert Invitation.objects.count() == 1
+
+
+def test_a_relationship_survey_sends_a_random_daily_share_of_the_base(db: None) -> None:
+    survey = services.survey_create(
+        name="Relationship", kind=SurveyKind.NPS, question="?", triggers=["relationship"]
+    )
+    services.survey_create(name="Ad hoc", kind=SurveyKind.NPS, question="?")
+    customers = _customers(200)
+    first = services.relationship_waves_send(now=NOW)
+    # 200 customers over a 90-day cycle: 3 a day, none asked twice within the cooldown.
+    assert first == {"Relationship": 3}
+    second = services.relationship_waves_send(now=NOW + timedelta(days=1))
+    assert second == {"Relationship": 3}
+    invited = list(Invitation.objects.values_list("customer_id", flat=True))
+    assert len(set(invited)) == 6
+    assert set(invited) <= {c.pk for c in customers}
+    assert set(Invitation.objects.values_list("survey_id", flat=True)) == {survey.pk}
