@@ -371,6 +371,13 @@ def test_timeline_items_carry_the_interaction(
 
     sms = Interaction.objects.get(external_id="sms-1")
     answer = response.json()
+    sentiment = answer["items"][0].pop("sentiment")
+    assert sentiment == {
+        "label": sms.sentiment_label,
+        "score": sms.sentiment_score,
+        "model": "cxm-vader-1",
+    }
+    assert sentiment["label"] in ("negative", "neutral")
     assert answer["items"] == [
         {
             "id": sms.pk,
@@ -382,6 +389,7 @@ def test_timeline_items_carry_the_interaction(
             "subject": "",
             "body": "Still dropping tonight",
             "attributes": {"segments": 1},
+            "topics": [],
         }
     ]
     assert answer["next_cursor"] is not None
