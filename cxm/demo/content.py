@@ -1128,3 +1128,146 @@ SMS_REMINDERS = (
     "Northvale: {engineer} will visit tomorrow, {slot}. Someone over 18 needs to be home.",
 )
 SMS_REMINDER_REPLIES = ("1", "1 thanks", "2", "2 can we do next week?", "Confirmed, thanks")
+
+
+# -- Survey answers -------------------------------------------------------------
+# What Northvale's customers write under their scores. A comment is one or two
+# of these, chosen to fit the score: detractors about the wait, the outages,
+# the engineer who never came, the bill; promoters with praise.
+
+NPS_QUESTION = "How likely are you to recommend Northvale Telecom to a friend or colleague?"
+NPS_COMMENT_QUESTION = "What is the main reason for your score?"
+CSAT_QUESTION = "How satisfied are you with how we handled your request?"
+CSAT_COMMENT_QUESTION = "Is there anything we could have done better?"
+CES_QUESTION = "How easy was it to get your new connection up and running?"
+CES_COMMENT_QUESTION = "What made it easy, or hard?"
+
+HOME_DETRACTOR = (
+    "I waited over an hour on hold and there is still no answer.",
+    "The broadband has dropped every evening for three weeks.",
+    "The engineer never turned up and nobody rang to say why.",
+    "Second month in a row the bill is wrong, and I am still waiting for the refund.",
+    "Another outage this week and not a word from anyone.",
+    "I have chased this four times: still no answer.",
+    "The speeds are nowhere near what I pay for.",
+    "The price went up again with no warning.",
+    "Booked an engineer twice and both appointments were missed.",
+    "I was told someone would call back. Nobody did.",
+    "Three days without internet and the status page said everything was fine.",
+    "I was charged an early exit fee I never agreed to.",
+)
+BUSINESS_DETRACTOR = (
+    "Our office line was down for two days and we missed our customers' calls.",
+    "Our account manager never calls back.",
+    "The SLA says four hours; the fix took three days.",
+    "Hosted voice keeps dropping calls in the middle of meetings.",
+    "We were billed for seats we cancelled months ago.",
+    "The engineer never turned up at the office and nobody told us.",
+    "Every fault means an hour on hold before anyone understands a business line.",
+    "The static IP changed without notice and took our VPN down.",
+    "The service level is nowhere near what the contract promised.",
+    "Still no answer on the outage we reported last week.",
+    "Support treats our office like a household; we lose money every hour we are down.",
+    "Nobody owns our account: every call starts from scratch.",
+)
+HOME_PASSIVE = (
+    "Fine most of the time, but the price keeps creeping up.",
+    "Works well enough; support can be slow.",
+    "No real complaints, nothing special either.",
+    "Speeds are fine in the day, slower in the evenings.",
+    "Decent service, though the app is clumsy.",
+    "Had one outage this year, sorted within a day.",
+)
+BUSINESS_PASSIVE = (
+    "The connection is fine; support for the phones is slow.",
+    "It does the job, though the account manager is hard to reach.",
+    "Pricing is fair for the office; faults take too long to fix.",
+    "Installation went to plan, the billing is confusing.",
+)
+HOME_PROMOTER = (
+    "Fast and reliable, never had a problem.",
+    "The engineer was brilliant, quick and tidy.",
+    "Sorted my problem in one call, really helpful staff.",
+    "Great speeds at a fair price.",
+    "Moved house and the line was live the same day.",
+    "Friendly people on the phone and quick to fix things.",
+    "Rock solid connection, the whole family streams at once.",
+    "Much better than my last provider.",
+)
+BUSINESS_PROMOTER = (
+    "The office connection is rock solid.",
+    "Our account manager set up the new lines quickly.",
+    "Installation at the office was quick and professional.",
+    "Good value for a small business, and the switch went smoothly.",
+)
+SUPPORT_UNHAPPY = (
+    "It took three calls to get this sorted.",
+    "The agent did not understand the problem.",
+    "The ticket was closed without anything being fixed.",
+    "Still no answer about the refund.",
+    "I was passed between departments and had to explain it all again.",
+    "Waited forty minutes on hold to be told to restart the router.",
+)
+SUPPORT_BUSINESS_UNHAPPY = (
+    "Nobody on the line understood our hosted voice setup.",
+    "Our office line fault was closed without a fix, outside the SLA.",
+    "We were promised a call back from the account manager; it never came.",
+)
+SUPPORT_HAPPY = (
+    "Quick and helpful, thank you.",
+    "The agent knew exactly what to do.",
+    "Fixed first time, very polite.",
+    "Friendly and clear, sorted in minutes.",
+)
+ONBOARDING_HARD = (
+    "I had to chase the installation date twice.",
+    "The engineer never turned up for the first appointment.",
+    "The router arrived a week after the line went live.",
+    "Nobody explained the setup; it took hours on hold.",
+)
+ONBOARDING_BUSINESS_HARD = (
+    "The office was without a phone line for a week during the switch.",
+    "Our account manager never calls back about the porting of our numbers.",
+)
+ONBOARDING_EASY = (
+    "Easy: the engineer was in and out in an hour.",
+    "Plugged in the router and it just worked.",
+    "Clear emails at every step, no surprises.",
+)
+FOLLOW_UP_OUTCOMES = (
+    "Called back and apologised; engineer visit booked and the fault cleared.",
+    "Refunded the overcharge and credited a month; customer satisfied.",
+    "Explained the outage and applied a service credit.",
+    "Rang twice and emailed; no reply from the customer, closed.",
+    "Line tested remotely, router replaced by post; speeds back to normal.",
+    "Escalated to the network team; cabinet repaired, customer confirmed it works.",
+    "Price rise explained and moved to a cheaper plan.",
+)
+FOLLOW_UP_BUSINESS_OUTCOMES = (
+    "Account manager called the office manager; review meeting booked.",
+    "SLA credit applied and a named engineer assigned to the site.",
+    "Cancelled seats removed from the invoice and the difference refunded.",
+    "Hosted voice settings corrected; call drops stopped.",
+    "Left messages with the office twice; no reply, closed.",
+)
+
+# Northvale's taxonomy of what its customers write about: the topics the
+# console shows on interactions and survey comments.
+SURVEY_TAXONOMY: tuple[tuple[str, str, tuple[str, ...]], ...] = (
+    ("waiting", "Waiting and chasing", ("hold", "wait*", "still no answer", "chase*",
+                                        "call back", "calls back", "nobody rang", "nobody did")),
+    ("outages", "Outages and drops", ("outage*", "dropp*", "drops", "without internet",
+                                      "down for", "took our vpn down")),
+    ("engineers", "Engineer visits", ("engineer*", "appointment*", "installation*")),
+    ("billing", "Billing errors", ("bill*", "refund*", "charged", "overcharg*", "invoice*",
+                                   "exit fee")),
+    ("price", "Price and value", ("price*", "pricing", "value", "cheaper")),
+    ("speed", "Speeds", ("speed*", "slower")),
+    ("account-manager", "Account manager", ("account manager", "owns our account")),
+    ("service-level", "Service level (SLA)", ("sla", "service level", "contract promised")),
+    ("business-phones", "Business lines and voice", ("office line", "hosted voice",
+                                                     "static ip", "business line", "phone line")),
+    ("helpful-staff", "Helpful staff", ("helpful", "friendly", "polite", "knew exactly")),
+    ("reliability", "Reliability", ("reliable", "rock solid", "never had a problem",
+                                    "just worked")),
+)  # fmt: skip

@@ -20,7 +20,10 @@ from cxm.customers import resolution
 from cxm.customers import services as customer_services
 from cxm.customers.dedupe import DedupeReport, customers_dedupe
 from cxm.customers.enums import CustomerKind
-from cxm.demo import generator
+from cxm.demo import content, generator
+from cxm.demo.surveys import SurveysLoaded, demo_surveys_load
+from cxm.insights import services as insight_services
+from cxm.insights.models import Topic
 from cxm.interactions import services as interaction_services
 from cxm.interactions.parsing import Record
 from cxm.interactions.services import IngestResult, SourcePolicy
@@ -38,6 +41,8 @@ class DemoLoaded:
     # The match model's first run over the loaded customers; None when a model
     # was already trained (a run again leaves it).
     dedupe: DedupeReport | None
+    # Northvale's surveys and their answers; ``existing`` when already there.
+    surveys: SurveysLoaded
 
 
 def demo_load(
@@ -59,8 +64,13 @@ def demo_load(
     and the model stays as trained. (Retraining on the merged base can score a
     pair just over the review threshold that the first model left: that is
     ``cxm dedupe``'s to do, not a demo run's.)
+
+    Last, the surveys (``cxm.demo.surveys``): months of NPS, CSAT and CES
+    answers from the loaded customers, unless the demo surveys exist already.
     """
     plan = generator.demo_plan(seed=seed, customers=customers, interactions=interactions)
+    now = now or timezone.now()
+    demo_taxonomy_ensure(now=now)
     for name, description in generator.SOURCES.items():
         connector_services.source_get_or_create(name=name, description=description)
 
@@ -69,13 +79,29 @@ def demo_load(
             progress(len(chunk))
 
     result = interaction_services.interactions_ingest(
-        records=generator.demo_lines(plan=plan, now=now or timezone.now()),
+        records=generator.demo_lines(plan=plan, now=now),
         policy=SourcePolicy(default=None, bound=False),
         on_chunk=on_chunk,
     )
     demo_teams_assign()
     report = customers_dedupe() if resolution.model_load() is None else None
-    return DemoLoaded(result=result, planted=plan.planted, dedupe=report)
+    surveys = demo_surveys_load(seed=seed, now=now)
+    return DemoLoaded(result=result, planted=plan.planted, dedupe=report, surveys=surveys)
+
+
+def demo_taxonomy_ensure(*, now: datetime) -> int:
+    """Northvale's topics, so that what customers write is tagged from the start.
+
+    Only into an empty taxonomy: one someone has edited is theirs. Returns the
+    number of topics created.
+    """
+    if Topic.objects.exists():
+        return 0
+    for key, name, phrases in content.SURVEY_TAXONOMY:
+        insight_services.topic_save(
+            key=key, name=name, any_phrases=list(phrases), actor=None, now=now
+        )
+    return len(content.SURVEY_TAXONOMY)
 
 
 DEMO_TEAMS = {

@@ -33,6 +33,9 @@ DIMENSIONS = (*BASE_DIMENSIONS, "plan", "journey_stage", "channel", "role")
 # in every cell it corrects.
 WEIGHTING_REGIONS = 8
 MIN_SEGMENT_N = 30
+# Raking converges slowly when two dimensions nearly determine each other (the
+# customers of unknown region are mostly those of unknown kind): give it room.
+RAKE_PASSES = 1000
 MAX_DRIVERS = 10
 MIN_DRIVER_MENTIONS = 10
 BOOTSTRAP_SAMPLES = 400
@@ -383,7 +386,7 @@ def _weighting(kind: str, answers: list[Answer], base: dict[str, Counter[str]]) 
         else ""
     )
     try:
-        weights = stats.rake(sample, usable)
+        weights = stats.rake(sample, usable, max_iter=RAKE_PASSES)
     except ValueError as exc:
         return Weighting(BASE_DIMENSIONS, unweighted, None, None, None, tests, str(exc))
     scores = [a.score for a in answers]

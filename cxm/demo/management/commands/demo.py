@@ -99,6 +99,17 @@ class Command(BaseCommand):
             + ", ".join(f"{count} {what}" for what, count in loaded.planted.items())
             + "."
         )
+        surveys = loaded.surveys
+        if surveys.existing:
+            self.stdout.write("Surveys already there; left as they were.")
+        else:
+            self.stdout.write(
+                f"Surveys: {surveys.surveys} (relationship NPS, support CSAT, installation CES) "
+                f"with {surveys.invited:,} invitations, {surveys.responded:,} answers, "
+                f"{surveys.dismissed:,} dismissals, {surveys.held_back:,} held back by the "
+                f"contact policy; {surveys.follow_ups_closed:,} follow-ups closed, "
+                f"{surveys.follow_ups_open:,} open."
+            )
         if os.environ.get(services.PASSWORD_ENV):
             where = f"from {services.PASSWORD_ENV}"
         else:
