@@ -41,7 +41,7 @@ MIN_DRIVER_MENTIONS = 10
 BOOTSTRAP_SAMPLES = 400
 VERBATIMS = 25
 # What counts as a good answer for the share shown beside CSAT and CES means.
-TOP_BOX = {SurveyKind.CSAT: 4, SurveyKind.CES: 5}
+TOP_BOX: dict[str, int] = {SurveyKind.CSAT: 4, SurveyKind.CES: 5}
 
 
 @dataclass(frozen=True)
@@ -372,13 +372,13 @@ def _weighting(kind: str, answers: list[Answer], base: dict[str, Counter[str]]) 
     # Only dimensions every answer carries can be raked; a base category no one
     # answered from cannot be reweighted and is left out of the targets, noted.
     sample = [{d: cell(a, d) for d in BASE_DIMENSIONS} for a in answers]
-    missing = []
+    missing: list[str] = []
     usable: dict[str, dict[str, float]] = {}
-    for dimension, margin in margins.items():
+    for dimension, targets in margins.items():
         present = {row[dimension] for row in sample}
-        absent = [value for value in margin if value not in present]
+        absent = [value for value in targets if value not in present]
         missing.extend(f"{dimension}={value}" for value in absent)
-        usable[dimension] = {value: count for value, count in margin.items() if value in present}
+        usable[dimension] = {value: n for value, n in targets.items() if value in present}
     note = (
         "no respondents from " + ", ".join(sorted(missing)) + "; those customers are not "
         "represented at all"

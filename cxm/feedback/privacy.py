@@ -8,7 +8,7 @@ from cxm.access import privacy
 from cxm.feedback.models import FollowUp, Invitation, Response, Survey
 
 
-def _delete(model: type[FollowUp] | type[Response] | type[Invitation]):  # type: ignore[no-untyped-def]
+def _delete(model: type[FollowUp] | type[Response] | type[Invitation]) -> privacy.Eraser:
     def erase(ids: Sequence[int]) -> int:
         deleted, _ = model.objects.filter(customer_id__in=ids).delete()
         return deleted

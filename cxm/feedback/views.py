@@ -17,7 +17,7 @@ from cxm.feedback.enums import SCALES, RespondentRole, SurveyKind
 from cxm.feedback.models import Invitation
 
 # Words at the two ends of each scale, shown beside the numbers.
-ENDS = {
+ENDS: dict[str, tuple[str, str]] = {
     SurveyKind.NPS: ("Not at all likely", "Extremely likely"),
     SurveyKind.CSAT: ("Very dissatisfied", "Very satisfied"),
     SurveyKind.CES: ("Very difficult", "Very easy"),

@@ -190,8 +190,8 @@ def test_a_survey_refuses_bad_settings(db: None) -> None:
 
 def test_the_journey_of_an_invitation_is_recorded_step_by_step(survey: Survey) -> None:
     [customer] = _customers(1)
-    invitation = services.invitations_send(survey=survey, customer_ids=[customer.pk], now=NOW)
-    invitation = invitation.invited[0]
+    report = services.invitations_send(survey=survey, customer_ids=[customer.pk], now=NOW)
+    invitation = report.invited[0]
     assert invitation.status == InvitationStatus.INVITED
     services.invitation_display(invitation=invitation, now=NOW + timedelta(hours=1))
     services.invitation_display(invitation=invitation, now=NOW + timedelta(hours=2))
@@ -250,8 +250,8 @@ def test_a_score_off_the_scale_is_refused_and_nothing_is_stored(
 
 def test_a_closed_invitation_takes_no_answer(survey: Survey) -> None:
     [customer] = _customers(1)
-    invitation = services.invitations_send(survey=survey, customer_ids=[customer.pk], now=NOW)
-    invitation = invitation.invited[0]
+    report = services.invitations_send(survey=survey, customer_ids=[customer.pk], now=NOW)
+    invitation = report.invited[0]
     with pytest.raises(Conflict, match="This survey has closed"):
         services.response_record(invitation=invitation, score=8, now=NOW + timedelta(days=15))
     services.invitation_dismiss(invitation=invitation, now=NOW)
