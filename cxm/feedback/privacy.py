@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime
 
-from cxm.access import privacy
+from cxm.access import privacy, retention
 from cxm.feedback.models import FollowUp, Invitation, Response, Survey
 
 
@@ -39,3 +40,16 @@ privacy.register(
     order=120,
 )
 privacy.declare_not_personal(Survey, reason="a survey's questions and settings")
+
+
+def _purge_comments(before: datetime) -> int:
+    return Response.objects.filter(created_at__lt=before).exclude(comment="").update(comment="")
+
+
+# Comments are free text like an interaction's body, and kept as long.
+retention.register(
+    name="survey_comments",
+    setting="CXM_RETAIN_INTERACTION_TEXT_DAYS",
+    purge=_purge_comments,
+    what="comments of survey answers (the scores stay)",
+)

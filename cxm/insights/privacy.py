@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime
 
-from cxm.access import privacy
+from django.db.models import Q
+
+from cxm.access import privacy, retention
 from cxm.insights.models import LabelledText, SentimentModelRun, Topic, TopicSuggestion
 
 
@@ -28,4 +31,20 @@ privacy.declare_not_personal(
     TopicSuggestion,
     reason="terms and interaction ids; its quotes are read from the interactions, "
     "whose texts an erasure blanks",
+)
+
+
+def _purge_labels(before: datetime) -> int:
+    deleted, _ = LabelledText.objects.filter(
+        Q(interaction__occurred_at__lt=before) | Q(interaction__isnull=True, labelled_at__lt=before)
+    ).delete()
+    return deleted
+
+
+# A labelled text is a copy of a customer's words: it goes when the words do.
+retention.register(
+    name="labelled_texts",
+    setting="CXM_RETAIN_INTERACTION_TEXT_DAYS",
+    purge=_purge_labels,
+    what="texts labelled for the sentiment model (with their labels)",
 )

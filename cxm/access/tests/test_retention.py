@@ -41,7 +41,12 @@ def test_texts_past_their_retention_are_blanked_and_the_rows_stay(
     counts = retention.retention_apply()
 
     old = Interaction.objects.filter(customer=aged.sam)
-    assert counts == {"audit_rows": 1, "interaction_texts": old.count()}
+    assert counts == {
+        "audit_rows": 1,
+        "interaction_texts": old.count(),
+        "survey_comments": 0,
+        "labelled_texts": 0,
+    }
     assert set(old.values_list("subject", "body")) == {("", "")}
     assert list(Interaction.objects.filter(customer=aged.nora).values_list("body", flat=True)) == [
         "Message n1"
@@ -52,7 +57,12 @@ def test_texts_past_their_retention_are_blanked_and_the_rows_stay(
     applied = AuditEvent.objects.get(action=AuditAction.RETENTION_APPLIED)
     assert applied.detail == {"purged": counts}
     # A second run finds nothing more to do.
-    assert retention.retention_apply() == {"audit_rows": 0, "interaction_texts": 0}
+    assert retention.retention_apply() == {
+        "audit_rows": 0,
+        "interaction_texts": 0,
+        "survey_comments": 0,
+        "labelled_texts": 0,
+    }
 
 
 def test_a_data_class_without_retention_is_kept(settings: Any, aged: World) -> None:

@@ -355,3 +355,37 @@ def test_a_relationship_survey_sends_a_random_daily_share_of_the_base(db: None) 
     assert len(set(invited)) == 6
     assert set(invited) <= {c.pk for c in customers}
     assert set(Invitation.objects.values_list("survey_id", flat=True)) == {survey.pk}
+
+
+def test_comments_and_labelled_texts_go_with_the_interaction_texts_retention(
+    survey: Survey, settings: object
+) -> None:
+    from cxm.access import retention
+    from cxm.insights import services as insight_services
+    from cxm.insights.models import LabelledText
+
+    settings.CXM_RETAIN_INTERACTION_TEXT_DAYS = 365  # type: ignore[attr-defined]
+    settings.CXM_RETAIN_AUDIT_DAYS = None  # type: ignore[attr-defined]
+    old, new = _customers(2)
+    long_ago = datetime.now(UTC) - timedelta(days=400)
+    first = services.invitations_send(survey=survey, customer_ids=[old.pk], now=long_ago)
+    services.response_record(invitation=first.invited[0], score=9, comment="Lovely", now=long_ago)
+    second = services.invitations_send(survey=survey, customer_ids=[new.pk])
+    services.response_record(invitation=second.invited[0], score=9, comment="Still lovely")
+    insight_services.sentiment_labels_record(
+        labels=[insight_services.LabelIn(label="positive", text="lovely")],
+        actor=None,
+        now=long_ago,
+    )
+    insight_services.sentiment_labels_record(
+        labels=[insight_services.LabelIn(label="positive", text="still lovely")], actor=None
+    )
+
+    counts = retention.retention_apply()
+
+    assert (counts["survey_comments"], counts["labelled_texts"]) == (1, 1)
+    assert sorted(Response.objects.values_list("score", "comment")) == [
+        (9, ""),
+        (9, "Still lovely"),
+    ]
+    assert list(LabelledText.objects.values_list("text", flat=True)) == ["still lovely"]
