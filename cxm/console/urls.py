@@ -27,4 +27,22 @@ urlpatterns = [
         name="merge-proposal-reject",
     ),
     path("merges/<int:event_id>/undo/", views.merge_undo, name="merge-undo"),
+    path("voice/", views.voice, name="voice"),
+    path("follow-ups/", views.follow_ups, name="follow-ups"),
+    path(
+        "follow-ups/<int:follow_up_id>/close/",
+        views.follow_up_close,
+        name="follow-up-close",
+    ),
+    path("sentiment/", views.sentiment, name="sentiment"),
+    path("sentiment/label/", views.sentiment_label, name="sentiment-label"),
+    path("sentiment/train/", views.sentiment_train, name="sentiment-train"),
+    path("topics/", views.topics, name="topics"),
+    path("topics/save/", views.topic_save, name="topic-save"),
+    path("topics/discover/", views.topics_discover, name="topics-discover"),
+    path(
+        "topics/suggestions/<int:suggestion_id>/adopt/",
+        views.suggestion_adopt,
+        name="suggestion-adopt",
+    ),
 ]

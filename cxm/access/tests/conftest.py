@@ -1,7 +1,7 @@
 """Two teams' customers, users of every role, tokens of every scope.
 
 Agents and supervisors work the north team; the south team's customers, their
-merge proposal and their merge are what they must never reach.
+merge proposal, their merge and their follow-up are what they must never reach.
 """
 
 from __future__ import annotations
@@ -20,6 +20,9 @@ from cxm.connectors import services as connector_services
 from cxm.connectors.models import ApiToken, Source, TokenScope
 from cxm.customers import services as customer_services
 from cxm.customers.models import Customer, MergeEvent, MergeProposal
+from cxm.feedback import services as feedback_services
+from cxm.feedback.models import FollowUp, Survey
+from cxm.insights.models import TopicSuggestion
 
 PASSWORD = "a-long-test-passphrase"
 
@@ -32,6 +35,9 @@ class World:
     sam: Customer  # south
     proposal: MergeProposal  # between two south customers
     merge: MergeEvent  # of two south customers
+    survey: Survey
+    follow_up: FollowUp  # of Sam's detractor answer
+    suggestion: TopicSuggestion  # of south texts
     users: dict[str, User]
     tokens: dict[str, str]
     token_rows: dict[str, ApiToken]
@@ -81,6 +87,32 @@ def world(db: None) -> World:
     for scope in TokenScope.values:
         issued = connector_services.token_create(source=source, scope=scope)
         tokens[scope], rows[scope] = issued.secret, issued.token
+    survey = feedback_services.survey_create(name="Relationship", kind="nps", question="Likely?")
+    [invitation] = feedback_services.invitations_send(survey=survey, customer_ids=[sam.pk]).invited
+    response = feedback_services.response_record(invitation=invitation, score=2)
+    suggestion = TopicSuggestion.objects.create(
+        discovered_at=response.created_at,
+        terms=["line", "down"],
+        phrases=["line down"],
+        size=1,
+        interaction_ids=[sam.interactions.values_list("pk", flat=True).first()],
+        quote_ids=[],
+    )
+
     nora.refresh_from_db()
     sam.refresh_from_db()
-    return World(north, south, nora, sam, proposal, merge, users, tokens, rows, source)
+    return World(
+        north,
+        south,
+        nora,
+        sam,
+        proposal,
+        merge,
+        survey,
+        response.follow_up,
+        suggestion,
+        users,
+        tokens,
+        rows,
+        source,
+    )

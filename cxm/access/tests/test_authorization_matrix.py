@@ -57,6 +57,14 @@ def _kwargs(route: Route, world: World) -> dict[str, Any]:
             values[param] = world.proposal.pk
         elif param == "event_id":
             values[param] = world.merge.pk
+        elif param == "follow_up_id":
+            values[param] = world.follow_up.pk
+        elif param == "survey_id":
+            values[param] = world.survey.pk
+        elif param == "suggestion_id":
+            values[param] = world.suggestion.pk
+        elif param == "key":  # a topic of the taxonomy
+            values[param] = "billing"
         elif param == "object_id" and model is None:  # the admin's "view on site"
             values[param] = world.sam.pk
         elif param == "object_id":

@@ -106,6 +106,10 @@ def test_export_holds_everything_about_the_person_with_a_summary(
         "customers.MatchRecord": 1,  # the survivor's; the merged customer has none
         "customers.MergeEvent": 1,
         "customers.MergeProposal": 1,
+        "feedback.FollowUp": 0,
+        "feedback.Invitation": 0,
+        "feedback.Response": 0,
+        "insights.LabelledText": 0,
         "interactions.Interaction": 3,
     }
     text = json.dumps(document)

@@ -33,12 +33,21 @@ def test_the_walk_finds_console_api_and_admin_routes() -> None:
     assert routes["admin:auth_user_password_change"].permission == Permission.ACCESS_MANAGE
     assert routes["login"].permission == PUBLIC
     assert routes["admin:login"].permission == PUBLIC
-    # Only the sign-in pages and the API schema and its docs are open to everyone.
+    assert routes["console:voice"].permission == Permission.FEEDBACK_VIEW
+    assert routes["console:follow-up-close"].methods == ("POST",)
+    assert routes["console:follow-up-close"].permission == Permission.FOLLOW_UP_WORK
+    assert routes["console:sentiment-label"].permission == Permission.SENTIMENT_LABEL
+    assert routes["console:suggestion-adopt"].permission == Permission.TOPIC_MANAGE
+    # Only the sign-in pages, the API schema and its docs, and the survey pages a
+    # customer opens from the link CXM sent (the secret token is the credential)
+    # are open to everyone.
     assert sorted(str(r.name) for r in all_routes() if r.permission == PUBLIC) == [
         "admin:login",
         "api:api-root",
         "api:openapi-json",
         "api:openapi-view",
+        "feedback:survey-answer",
+        "feedback:survey-dismiss",
         "login",
         "logout",
     ]
