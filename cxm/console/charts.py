@@ -165,8 +165,8 @@ def trend_chart(
     periods: Sequence[PeriodFigure],
     *,
     scale: tuple[float, float],
-    width: int = 640,
-    height: int = 220,
+    width: int = 1000,
+    height: int = 240,
 ) -> TrendChart:
     """Each period a point with its interval as a band; never a line between
     them, which would draw a movement the test may not support."""
@@ -253,11 +253,11 @@ class DriverFigure:
 
 
 def driver_chart(
-    drivers: Sequence[DriverFigure], *, width: int = 640, row: float = 26.0
+    drivers: Sequence[DriverFigure], *, width: int = 1000, row: float = 26.0
 ) -> DriverChart:
     """Bars of each driver's part of R² (so their lengths go as its share),
     whiskers from its bootstrap interval on the same scale."""
-    left, right = 200.0, 16.0
+    left, right = 240.0, 16.0
     plot = width - left - right
     largest = max(
         [d.weight for d in drivers if _finite(d.weight)]

@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-import os
 import re
 import tempfile
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from django.contrib.auth.models import User
-from playwright.sync_api import Browser, Page, Response, expect, sync_playwright
+from playwright.sync_api import Page, expect
 from pytest_django.live_server_helper import LiveServer
 
 from cxm.console.tests.conftest import ANN_TIMELINE
@@ -18,69 +16,8 @@ from cxm.customers.models import Customer, MergeProposal
 
 pytestmark = pytest.mark.browser
 
-CHROMIUM = os.environ.get("CXM_CHROMIUM", "/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 # Left behind for a person to look at: /tmp/cxm-360.png on Linux.
 SCREENSHOT = Path(tempfile.gettempdir()) / "cxm-360.png"
-ASYNC_UNSAFE = "DJANGO_ALLOW_ASYNC_UNSAFE"
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    """One Chromium for the module.
-
-    Playwright's sync API keeps an event loop running in the test thread, and
-    Django refuses ORM calls from a thread with a running loop unless told
-    otherwise. Module scope, not session scope, so that the loop and the
-    permission end with this module instead of leaking into later tests.
-    """
-    if not Path(CHROMIUM).exists():
-        pytest.fail(f"Chromium not found at {CHROMIUM}; install it or set CXM_CHROMIUM")
-    previous = os.environ.get(ASYNC_UNSAFE)
-    os.environ[ASYNC_UNSAFE] = "true"
-    try:
-        with sync_playwright() as playwright:
-            chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-            yield chromium
-            chromium.close()
-    finally:
-        if previous is None:
-            os.environ.pop(ASYNC_UNSAFE, None)
-        else:
-            os.environ[ASYNC_UNSAFE] = previous
-
-
-@pytest.fixture
-def page(browser: Browser) -> Iterator[Page]:
-    """A fresh browser session that fails the test on any error response or script error."""
-    context = browser.new_context(viewport={"width": 1280, "height": 900})
-    context.set_default_timeout(15_000)
-    page = context.new_page()
-    problems: list[str] = []
-
-    def on_response(response: Response) -> None:
-        if response.status >= 400:
-            problems.append(f"{response.status} {response.url}")
-
-    page.on("response", on_response)
-    page.on("pageerror", lambda error: problems.append(f"script error: {error}"))
-    page.on(
-        "console",
-        lambda message: (
-            problems.append(f"console: {message.text}") if message.type == "error" else None
-        ),
-    )
-    yield page
-    context.close()
-    assert problems == []
 
 
 def sign_in(page: Page, base_url: str, next_path: str) -> None:
