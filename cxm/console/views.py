@@ -319,7 +319,7 @@ def voice(request: HttpRequest) -> HttpResponse:
     except CXMError as exc:
         messages.error(request, f"{_reason(exc)}; showing every answer instead.")
         return redirect(f"{reverse('console:voice')}?survey={survey.pk}")
-    summary = metrics.survey_summary(survey=survey, filters=filters)
+    summary = metrics.survey_summary(survey=survey, filters=filters, actor=request.user)
     nps = survey.kind == SurveyKind.NPS
     segment_options = sorted({(row.dimension, row.value) for row in summary.funnel_by_segment})
     if filters.segment is not None and filters.segment not in segment_options:

@@ -56,7 +56,9 @@ class SurveyListOut(Schema):
 
 
 class InvitationsIn(Schema):
-    customer_ids: list[int] = Field(min_length=1, max_length=services.MAX_BULK_INVITATIONS)
+    customer_ids: list[int] = Field(
+        default_factory=list, max_length=services.MAX_BULK_INVITATIONS
+    )
     channel: (
         Literal["email", "sms", "web", "chat", "phone", "social", "in_person", "other"] | None
     ) = None
@@ -102,7 +104,9 @@ class FollowUpListOut(Schema):
 
 
 class FollowUpCloseIn(Schema):
-    outcome: str = Field(min_length=1, max_length=services.MAX_COMMENT)
+    # Checked by the service (after the follow-up itself), so that an unknown or
+    # hidden follow-up is a 404 whatever the body.
+    outcome: str = Field("", max_length=services.MAX_COMMENT)
 
 
 class FollowUpParams(Schema):
@@ -219,6 +223,7 @@ def survey_summary(
     )
     summary = metrics.survey_summary(
         survey=survey,
+        actor=acting_party(request),
         filters=metrics.Filters.parse(
             since=params.since, until=params.until, segment=params.segment, channel=params.channel
         ),
@@ -245,9 +250,10 @@ def follow_up_list(request: HttpRequest, params: Query[FollowUpParams]) -> dict[
     summary="Record what was done, and close the follow-up",
 )
 def follow_up_close(
-    request: HttpRequest, follow_up_id: int, payload: FollowUpCloseIn
+    request: HttpRequest, follow_up_id: int, payload: FollowUpCloseIn | None = None
 ) -> dict[str, Any]:
     actor = acting_party(request)
     item = selectors.follow_up_get(actor=actor, follow_up_id=follow_up_id)
-    item = services.follow_up_close(follow_up=item, outcome=payload.outcome, actor=actor)
+    outcome = payload.outcome if payload else ""
+    item = services.follow_up_close(follow_up=item, outcome=outcome, actor=actor)
     return _follow_up(item)

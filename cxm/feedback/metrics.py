@@ -16,9 +16,10 @@ from datetime import date, datetime, time, timedelta
 from typing import Any
 
 import numpy as np
-from django.db.models import Count
+from django.db.models import Count, Q
 from django.utils import timezone
 
+from cxm.access.selectors import Actor, customer_visibility
 from cxm.customers.models import Customer
 from cxm.errors import ValidationFailed
 from cxm.feedback import services, stats
@@ -169,8 +170,8 @@ def _matches(segments: dict[str, str], filters: Filters) -> bool:
     return filters.channel is None or segments.get("channel") == filters.channel
 
 
-def _answers(survey: Survey, filters: Filters) -> list[Answer]:
-    responses = Response.objects.filter(survey=survey)
+def _answers(survey: Survey, filters: Filters, visible: Q) -> list[Answer]:
+    responses = Response.objects.filter(visible, survey=survey)
     if filters.since:
         responses = responses.filter(created_at__gte=_day_start(filters.since))
     if filters.until:
@@ -262,8 +263,10 @@ def _funnel_row(dimension: str, value: str, counts: Counter[str]) -> FunnelRow:
     )
 
 
-def _invitations(survey: Survey, filters: Filters) -> list[tuple[str, dict[str, str]]]:
-    invitations = Invitation.objects.filter(survey=survey)
+def _invitations(
+    survey: Survey, filters: Filters, visible: Q
+) -> list[tuple[str, dict[str, str]]]:
+    invitations = Invitation.objects.filter(visible, survey=survey)
     if filters.since:
         invitations = invitations.filter(invited_at__gte=_day_start(filters.since))
     if filters.until:
@@ -316,11 +319,11 @@ def _segment_findings(kind: str, answers: list[Answer]) -> list[stats.SegmentFin
     return stats.segments_below_mean(mean_groups, min_n=MIN_SEGMENT_N)
 
 
-def base_totals() -> dict[str, Counter[str]]:
+def base_totals(visible: Q | None = None) -> dict[str, Counter[str]]:
     """How the live customer base splits on each segment CXM knows for everyone."""
-    ids = Customer.objects.filter(merged_into__isnull=True, erased_at__isnull=True).values_list(
-        "pk", flat=True
-    )
+    ids = Customer.objects.filter(
+        visible or Q(), merged_into__isnull=True, erased_at__isnull=True
+    ).values_list("pk", flat=True)
     totals: dict[str, Counter[str]] = {d: Counter() for d in BASE_DIMENSIONS}
     chunk: list[int] = []
     for pk in ids.iterator(chunk_size=5000):
@@ -478,11 +481,19 @@ def _drivers(answers: list[Answer]) -> tuple[list[stats.Driver], str]:
     return drivers, ""
 
 
-def survey_summary(*, survey: Survey, filters: Filters | None = None) -> Summary:
+def survey_summary(
+    *, survey: Survey, filters: Filters | None = None, actor: Actor = None
+) -> Summary:
+    """The survey's figures over the customers the actor may see.
+
+    A team-scoped role (agent, supervisor) reads its teams' customers' answers
+    only, weighted to its teams' part of the base; everyone else reads all.
+    """
     filters = filters or Filters()
     kind = survey.kind
     low, high = SCALES[kind]
-    answers = _answers(survey, filters)
+    visible = customer_visibility(actor, prefix="customer__")
+    answers = _answers(survey, filters, visible)
     scores = [a.score for a in answers]
     counts = Counter(scores)
     top_box = None
@@ -490,7 +501,7 @@ def survey_summary(*, survey: Survey, filters: Filters | None = None) -> Summary
         top_box = stats.proportion_interval(
             sum(1 for s in scores if s >= TOP_BOX[kind]), len(scores)
         )
-    overall, by_segment = _funnels(_invitations(survey, filters))
+    overall, by_segment = _funnels(_invitations(survey, filters, visible))
     drivers, drivers_note = _drivers(answers)
     notes = []
     if filters.segment is None:
@@ -510,7 +521,7 @@ def survey_summary(*, survey: Survey, filters: Filters | None = None) -> Summary
         funnel_by_segment=by_segment,
         periods=_periods(kind, answers),
         segments=_segment_findings(kind, answers),
-        weighting=_weighting(kind, answers, base_totals()),
+        weighting=_weighting(kind, answers, base_totals(customer_visibility(actor))),
         drivers=drivers,
         drivers_note=drivers_note,
         verbatims=[

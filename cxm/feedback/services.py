@@ -184,6 +184,8 @@ def invitations_send(
             f"at most {MAX_BULK_INVITATIONS} customers per send, not {len(customer_ids)}",
             code="too_many",
         )
+    if not customer_ids:
+        raise ValidationFailed("name at least one customer to invite", code="no_customers")
     ids = list(dict.fromkeys(customer_ids))
     report = SendReport()
     blocked = policy.held_back(ids, now=now)

@@ -170,35 +170,6 @@ def topic_list(request: HttpRequest) -> dict[str, Any]:
     return {"items": [_topic(t) for t in Topic.objects.order_by("key")]}
 
 
-@router.put(
-    "/topics/{key}",
-    auth=TOPIC_AUTH,
-    response={200: TopicOut, **ERRORS},
-    summary="Create a topic or replace its rule",
-)
-def topic_put(request: HttpRequest, key: str, payload: TopicIn) -> dict[str, Any]:
-    topic = services.topic_save(
-        key=key,
-        name=payload.name,
-        any_phrases=payload.any_phrases,
-        all_phrases=payload.all_phrases,
-        none_phrases=payload.none_phrases,
-        near=[list(n) for n in payload.near],
-        actor=acting_party(request),
-    )
-    return _topic(topic)
-
-
-@router.delete(
-    "/topics/{key}",
-    auth=TOPIC_AUTH,
-    response={200: TopicOut, **ERRORS},
-    summary="Switch a topic off (texts already tagged keep it)",
-)
-def topic_delete(request: HttpRequest, key: str) -> dict[str, Any]:
-    return _topic(services.topic_deactivate(key=key[:60]))
-
-
 @router.post(
     "/topics/discover",
     auth=TOPIC_AUTH,
@@ -234,3 +205,33 @@ def suggestion_adopt(request: HttpRequest, suggestion_id: int, payload: AdoptIn)
         suggestion=suggestion, key=payload.key, name=payload.name, actor=actor
     )
     return _topic(topic)
+
+
+# After every literal /topics/... path, which this pattern would otherwise catch.
+@router.put(
+    "/topics/{key}",
+    auth=TOPIC_AUTH,
+    response={200: TopicOut, **ERRORS},
+    summary="Create a topic or replace its rule",
+)
+def topic_put(request: HttpRequest, key: str, payload: TopicIn) -> dict[str, Any]:
+    topic = services.topic_save(
+        key=key,
+        name=payload.name,
+        any_phrases=payload.any_phrases,
+        all_phrases=payload.all_phrases,
+        none_phrases=payload.none_phrases,
+        near=[list(n) for n in payload.near],
+        actor=acting_party(request),
+    )
+    return _topic(topic)
+
+
+@router.delete(
+    "/topics/{key}",
+    auth=TOPIC_AUTH,
+    response={200: TopicOut, **ERRORS},
+    summary="Switch a topic off (texts already tagged keep it)",
+)
+def topic_delete(request: HttpRequest, key: str) -> dict[str, Any]:
+    return _topic(services.topic_deactivate(key=key[:60]))

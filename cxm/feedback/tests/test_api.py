@@ -198,3 +198,21 @@ def test_follow_ups_are_listed_for_the_team_and_closed_with_what_was_done(
     assert [
         f["id"] for f in client.get("/api/v1/follow-ups", {"status": "all"}).json()["items"]
     ] == [mine.pk]
+
+
+def test_a_supervisor_reads_the_summary_of_their_teams_customers_only(
+    client: Client, survey: Survey
+) -> None:
+    north = access_services.team_get_or_create(name="North")
+    south = access_services.team_get_or_create(name="South")
+    boss = User.objects.create_user("north-boss")
+    access_services.membership_set(user=boss, role=Role.SUPERVISOR, teams=[north])
+    _answers(survey, [10] * 5, team=north)  # type: ignore[arg-type]
+    _answers(survey, [0] * 7, team=south)  # type: ignore[arg-type]
+    client.force_login(boss)
+    body = client.get(f"/api/v1/surveys/{survey.pk}/summary").json()
+    assert (body["n"], body["headline"]["value"], body["funnel"]["invited"]) == (5, 100.0, 5)
+    analyst = User.objects.create_user("analyst")
+    access_services.membership_set(user=analyst, role=Role.ANALYST)
+    client.force_login(analyst)
+    assert client.get(f"/api/v1/surveys/{survey.pk}/summary").json()["n"] == 12

@@ -248,3 +248,52 @@ def test_label_batches_are_bounded(client: Client, admin_token: str, count: int)
     labels = [{"label": "neutral", "text": "hi"}] * count
     answer = call(client, "post", "/api/v1/sentiment/labels", {"labels": labels}, admin_token)
     assert answer.status_code == 422
+
+
+def test_discovered_topics_are_listed_with_quotes_and_adopted_in_one_call(
+    client: Client, admin_token: str, post_bulk: Any
+) -> None:
+    themes = (
+        "my router light is blinking red and there is no internet",
+        "refund for the cancelled order has not arrived",
+        "the engineer missed the appointment again",
+    )
+    lines = [
+        {
+            "external_id": f"t-{i}",
+            "channel": "email",
+            "direction": "inbound",
+            "occurred_at": "2026-11-20T10:00:00Z",
+            "customer": {"email": f"person{i}@example.org"},
+            "body": f"{themes[i % 3]} (message {i})",
+        }
+        for i in range(36)
+    ]
+    assert post_bulk(lines).json()["accepted"] == 36
+    found = call(client, "post", "/api/v1/topics/discover", token=admin_token)
+    assert found.status_code == 200, found.content
+    items = found.json()["items"]
+    assert len(items) == 3
+    assert all(item["size"] == 12 and item["quotes"] for item in items)
+    listed = call(client, "get", "/api/v1/topics/suggestions", token=admin_token).json()["items"]
+    assert [s["id"] for s in listed] == [s["id"] for s in items]
+    engineer = next(s for s in items if "appointment" in s["terms"])
+    adopted = call(
+        client,
+        "post",
+        f"/api/v1/topics/suggestions/{engineer['id']}/adopt",
+        {"key": "missed-visit", "name": "Missed engineer visit"},
+        admin_token,
+    )
+    assert adopted.status_code == 200, adopted.content
+    # The suggestion's texts are tagged at once (a JSON list: counted in Python,
+    # the same on SQLite and PostgreSQL).
+    assert sum("missed-visit" in i.topics for i in Interaction.objects.all()) == 12
+    again = call(
+        client,
+        "post",
+        f"/api/v1/topics/suggestions/{engineer['id']}/adopt",
+        {"key": "other", "name": "Other"},
+        admin_token,
+    )
+    assert again.status_code == 409
