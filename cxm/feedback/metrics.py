@@ -209,7 +209,15 @@ def _answers(survey: Survey, filters: Filters, visible: Q) -> list[Answer]:
 def _figure(kind: str, scores: list[int]) -> stats.NpsInterval | stats.Interval:
     if kind == SurveyKind.NPS:
         return stats.nps_of(stats.nps_counts(scores))
-    return stats.mean_interval([float(s) for s in scores])
+    return _on_scale(kind, stats.mean_interval([float(s) for s in scores]))
+
+
+def _on_scale(kind: str, interval: stats.Interval) -> stats.Interval:
+    """A mean cannot leave its scale: a t interval on few answers can, and is cut."""
+    low, high = SCALES[kind]
+    if interval.empty or math.isnan(interval.low):
+        return interval
+    return dataclasses.replace(interval, low=max(interval.low, low), high=min(interval.high, high))
 
 
 def _compare(kind: str, a: list[int], b: list[int]) -> stats.Difference:
@@ -263,9 +271,7 @@ def _funnel_row(dimension: str, value: str, counts: Counter[str]) -> FunnelRow:
     )
 
 
-def _invitations(
-    survey: Survey, filters: Filters, visible: Q
-) -> list[tuple[str, dict[str, str]]]:
+def _invitations(survey: Survey, filters: Filters, visible: Q) -> list[tuple[str, dict[str, str]]]:
     invitations = Invitation.objects.filter(visible, survey=survey)
     if filters.since:
         invitations = invitations.filter(invited_at__gte=_day_start(filters.since))
@@ -397,7 +403,7 @@ def _weighting(kind: str, answers: list[Answer], base: dict[str, Counter[str]]) 
     if kind == SurveyKind.NPS:
         weighted = stats.weighted_nps(scores, weights)
     else:
-        weighted = _weighted_mean(scores, weights)
+        weighted = _on_scale(kind, _weighted_mean(scores, weights))
     return Weighting(
         BASE_DIMENSIONS,
         unweighted,

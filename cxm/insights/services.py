@@ -107,7 +107,13 @@ def _scorer() -> Any:
         if run_id != _cache.run_id or _cache.scorer is None:
             scorer: Any = baseline()
             if run is not None and run.chosen == ModelChoice.LEARNED:
-                scorer = _learned_for(run)
+                try:
+                    scorer = _learned_for(run)
+                except ValueError:
+                    # Its labels were erased or purged down to one kind: what is
+                    # left cannot be refitted, so the baseline scores until the
+                    # next training.
+                    scorer = baseline()
             _cache.scorer = scorer
             _cache.run_id = run_id
         _cache.loaded_at = now

@@ -389,3 +389,15 @@ def test_comments_and_labelled_texts_go_with_the_interaction_texts_retention(
         (9, "Still lovely"),
     ]
     assert list(LabelledText.objects.values_list("text", flat=True)) == ["still lovely"]
+
+
+def test_a_mean_interval_stays_on_its_scale(db: None) -> None:
+    survey = services.survey_create(name="CSAT", kind=SurveyKind.CSAT, question="?")
+    customers = _customers(4)
+    invited = services.invitations_send(survey=survey, customer_ids=[c.pk for c in customers])
+    for invitation, score in zip(invited.invited, (5, 4, 2, 5), strict=True):
+        services.response_record(invitation=invitation, score=score)
+    headline = metrics.survey_summary(survey=survey).headline
+    # The t interval of 5, 4, 2, 5 is 4 ± 3.182 · 1.414 / 2 = 1.750 to 6.250;
+    # a CSAT cannot pass 5.
+    assert (headline.value, round(headline.low, 3), headline.high) == (4.0, 1.750, 5)

@@ -297,3 +297,18 @@ def test_discovered_topics_are_listed_with_quotes_and_adopted_in_one_call(
         admin_token,
     )
     assert again.status_code == 409
+
+
+def test_a_learned_model_whose_labels_are_gone_gives_way_to_the_baseline(
+    client: Client, admin_token: str, read_token: str
+) -> None:
+    call(client, "post", "/api/v1/sentiment/labels", {"labels": _labels(150, 2)}, admin_token)
+    trained = call(client, "post", "/api/v1/sentiment/model/train", token=admin_token).json()
+    assert trained["run"]["chosen"] == "learned"
+    # An erasure or the retention purge can take every label but one kind.
+    LabelledText.objects.exclude(label="neutral").delete()
+    services.cache_clear()
+    state = call(client, "get", "/api/v1/sentiment/model", token=read_token).json()
+    assert state["model"] == "cxm-vader-1"
+    [scored] = services.texts_enrich(["hub blinking amber again"])
+    assert scored.model == "cxm-vader-1"
