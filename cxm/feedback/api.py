@@ -12,6 +12,7 @@ from pydantic import Field
 
 from cxm.access.permissions import Permission
 from cxm.connectors.auth import acting_party, requires
+from cxm.errors import ValidationFailed
 from cxm.feedback import metrics, selectors, services
 from cxm.feedback.enums import Trigger
 from cxm.feedback.models import FollowUp, Survey
@@ -56,9 +57,7 @@ class SurveyListOut(Schema):
 
 
 class InvitationsIn(Schema):
-    customer_ids: list[int] = Field(
-        default_factory=list, max_length=services.MAX_BULK_INVITATIONS
-    )
+    customer_ids: list[int] = Field(default_factory=list, max_length=services.MAX_BULK_INVITATIONS)
     channel: (
         Literal["email", "sms", "web", "chat", "phone", "social", "in_person", "other"] | None
     ) = None
@@ -181,6 +180,8 @@ def invitations_create(
     survey = selectors.survey_get(
         actor=acting_party(request), survey_id=survey_id, permission=Permission.SURVEY_MANAGE
     )
+    if not payload.customer_ids:
+        raise ValidationFailed("name at least one customer to invite", code="no_customers")
     extra: dict[int, dict[str, str]] = {}
     for key, values in payload.segments.items():
         if key.isdigit():

@@ -49,10 +49,19 @@ def complaint_source(name: str) -> Callable[[ComplaintSource], ComplaintSource]:
     return register
 
 
+# Ids past what a database integer holds name no customer (and must not reach a query).
+MAX_ID = 2**63 - 1
+
+
 def held_back(customer_ids: Iterable[int], *, now: datetime) -> dict[int, str]:
     """The customers no survey may reach now, each with the first rule's reason."""
-    ids = list(dict.fromkeys(customer_ids))
     reasons: dict[int, str] = {}
+    ids = []
+    for pk in dict.fromkeys(customer_ids):
+        if 0 < pk <= MAX_ID:
+            ids.append(pk)
+        else:
+            reasons[pk] = "no such customer"
     for registered in _rules:
         remaining = [pk for pk in ids if pk not in reasons]
         if not remaining:

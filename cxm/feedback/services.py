@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import secrets
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -184,8 +185,6 @@ def invitations_send(
             f"at most {MAX_BULK_INVITATIONS} customers per send, not {len(customer_ids)}",
             code="too_many",
         )
-    if not customer_ids:
-        raise ValidationFailed("name at least one customer to invite", code="no_customers")
     ids = list(dict.fromkeys(customer_ids))
     report = SendReport()
     blocked = policy.held_back(ids, now=now)
@@ -295,10 +294,15 @@ def relationship_waves_send(*, now: datetime | None = None) -> dict[str, int]:
 # Answering -------------------------------------------------------------------
 
 
+_TOKEN = re.compile(r"[A-Za-z0-9_-]{1,64}")
+
+
 def invitation_by_token(token: str) -> Invitation:
+    # Only what CXM could have issued reaches the database (a NUL, say, is refused
+    # by PostgreSQL with an error rather than found missing).
     found = (
-        Invitation.objects.select_related("survey").filter(token=token[:64]).first()
-        if token
+        Invitation.objects.select_related("survey").filter(token=token).first()
+        if _TOKEN.fullmatch(token or "")
         else None
     )
     if found is None:

@@ -125,13 +125,17 @@ def test_merged_erased_and_unknown_customers_are_held_back(survey: Survey) -> No
     merged.save()
     erased = Customer.objects.create(display_name="", erased_at=NOW)
     report = services.invitations_send(
-        survey=survey, customer_ids=[merged.pk, erased.pk, 10**9, kept.pk, kept.pk], now=NOW
+        survey=survey,
+        customer_ids=[merged.pk, erased.pk, 10**9, kept.pk, kept.pk, -5, 2**64],
+        now=NOW,
     )
     assert [i.customer_id for i in report.invited] == [kept.pk]
     assert report.held_back == [
         (merged.pk, f"merged into customer {kept.pk}; invite that customer"),
         (erased.pk, "this customer's data was erased"),
         (10**9, "no such customer"),
+        (-5, "no such customer"),
+        (2**64, "no such customer"),
     ]
 
 

@@ -90,7 +90,7 @@ def test_no_thanks_is_a_dismissal_not_an_answer(invitation: Invitation) -> None:
     assert not Response.objects.exists()
 
 
-@pytest.mark.parametrize("token", ["nope", "x" * 300, "%00"])
+@pytest.mark.parametrize("token", ["nope", "x" * 300, "%00", "a%00b", "é"])
 def test_an_unknown_link_is_a_plain_404_page(db: None, token: str) -> None:
     page = Client().get(f"/s/{token}/")
     assert page.status_code == 404
