@@ -9,36 +9,25 @@ from cxm.access import privacy, retention
 from cxm.feedback.models import FollowUp, Invitation, Response, Survey
 
 
-def _delete(model: type[FollowUp] | type[Response] | type[Invitation]) -> privacy.Eraser:
+def _register(model: type[FollowUp] | type[Response] | type[Invitation], order: int) -> None:
     def erase(ids: Sequence[int]) -> int:
         deleted, _ = model.objects.filter(customer_id__in=ids).delete()
         return deleted
 
-    return erase
+    privacy.register(
+        model,
+        export=lambda ids: privacy.rows(model.objects.filter(customer_id__in=ids)),
+        erase=erase,
+        erasure="deleted",
+        order=order,
+    )
 
 
-# A person's answers go with them: the survey's figures are recounted without them.
-privacy.register(
-    FollowUp,
-    export=lambda ids: privacy.rows(FollowUp.objects.filter(customer_id__in=ids)),
-    erase=_delete(FollowUp),
-    erasure="deleted",
-    order=100,
-)
-privacy.register(
-    Response,
-    export=lambda ids: privacy.rows(Response.objects.filter(customer_id__in=ids)),
-    erase=_delete(Response),
-    erasure="deleted",
-    order=110,
-)
-privacy.register(
-    Invitation,
-    export=lambda ids: privacy.rows(Invitation.objects.filter(customer_id__in=ids)),
-    erase=_delete(Invitation),
-    erasure="deleted",
-    order=120,
-)
+# A person's answers go with them: the survey's figures are recounted without
+# them. Dependants first: a follow-up points at its answer, an answer at its
+# invitation.
+for _model, _order in ((FollowUp, 100), (Response, 110), (Invitation, 120)):
+    _register(_model, _order)
 privacy.declare_not_personal(Survey, reason="a survey's questions and settings")
 
 
