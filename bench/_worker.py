@@ -23,7 +23,8 @@ from _lines import generate_lines
 
 COLUMNS = (
     "source_id, external_id, customer_id, identity_id, channel, direction, "
-    "occurred_at, subject, body, attributes, received_at"
+    "occurred_at, subject, body, attributes, received_at, "
+    "sentiment_label, sentiment_score, sentiment_model, topics, enriched_at"
 )
 TABLE = "interactions_interaction"
 
@@ -89,7 +90,7 @@ def raw_postgres(url: str, batch: int) -> dict[str, Any]:
     import psycopg
 
     with psycopg.connect(url.replace("postgres://", "postgresql://", 1)) as conn:
-        select = COLUMNS.replace("attributes", "attributes::text")
+        select = COLUMNS.replace("attributes", "attributes::text").replace("topics", "topics::text")
         rows = conn.execute(f"SELECT {select} FROM {TABLE} ORDER BY id").fetchall()
         # TRUNCATE gives a fresh heap and fresh indexes; CASCADE empties the merge
         # proposals that point at interactions, which the timing does not need.
@@ -164,6 +165,16 @@ def main() -> None:
             "proposals_stored": MergeProposal.objects.count(),
             "chunk_size": interaction_services.CHUNK_SIZE,
         },
+    }
+    # What the worker then does for the texts the chunks left to it.
+    from cxm.insights import services as insight_services
+
+    start, start_cpu = time.perf_counter(), time.process_time()
+    enriched = insight_services.interactions_enrich_all()
+    figures["enrichment"] = {
+        "texts": enriched,
+        "seconds": time.perf_counter() - start,
+        "cpu_seconds": time.process_time() - start_cpu,
     }
     connection.close()
     batch = interaction_services.CHUNK_SIZE

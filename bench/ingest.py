@@ -179,6 +179,9 @@ def report(results: dict[str, Any]) -> str:
                 f"{_n(s['identities'])} identities, {_n(s['merge_proposals'])} merge proposals",
                 f"{pad}raw: {_n(raw['rows'])} rows in {raw['seconds']:.1f} s wall, "
                 f"{raw['cpu_seconds']:.1f} s client CPU ({raw['method']})",
+                f"{pad}then the worker's enrichment (sentiment, topics): "
+                f"{_n(db['enrichment']['texts'])} texts in {db['enrichment']['seconds']:.1f} s "
+                f"({db['enrichment']['texts'] / max(db['enrichment']['seconds'], 1e-9):,.0f}/s)",
                 f"{pad}load average after: {db['load_after']}",
             ]
         lines.append("")

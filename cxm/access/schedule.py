@@ -43,6 +43,12 @@ def _relationship_surveys() -> Any:
     return relationship_surveys_task.enqueue()
 
 
+def _enrichment_sweep() -> Any:
+    from cxm.insights.tasks import interactions_enrich_task
+
+    return interactions_enrich_task.enqueue()
+
+
 def _sentiment_train() -> Any:
     from cxm.insights.tasks import sentiment_train_task
 
@@ -54,6 +60,8 @@ SCHEDULE = [
     Periodic("relationship_surveys", timedelta(days=1), _relationship_surveys),
     # Refits only when labels have grown by a fifth since the last training.
     Periodic("sentiment_train", timedelta(days=1), _sentiment_train),
+    # Catches any large batch whose enrichment task was lost.
+    Periodic("enrichment_sweep", timedelta(hours=1), _enrichment_sweep),
 ]
 if settings.CXM_MATCH_RETRAIN_DAYS > 0:
     # The match model learns from the base; a grown base teaches it better.

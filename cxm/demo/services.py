@@ -84,6 +84,9 @@ def demo_load(
         on_chunk=on_chunk,
     )
     demo_teams_assign()
+    # A load this size leaves its texts to the worker; the demo enriches them now,
+    # so that the console shows sentiment and topics from the start.
+    insight_services.interactions_enrich_all()
     report = customers_dedupe() if resolution.model_load() is None else None
     surveys = demo_surveys_load(seed=seed, now=now)
     return DemoLoaded(result=result, planted=plan.planted, dedupe=report, surveys=surveys)

@@ -10,6 +10,7 @@ and judges the learned model; topics are edited, discovered and adopted here.
 from __future__ import annotations
 
 import dataclasses
+import json
 import threading
 import time
 from collections.abc import Sequence
@@ -19,7 +20,7 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.models import User
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Count, Max
 from django.utils import timezone
 
@@ -157,6 +158,77 @@ def texts_enrich(texts: Sequence[str]) -> list[Enrichment]:
     for i, result, found in zip(present, scored, matched, strict=True):
         out[i] = Enrichment(result.label, round(result.score, 4), result.model, list(found))
     return out
+
+
+def enrich_inline(texts: int) -> bool:
+    """Whether a batch with this many texts is enriched at ingest, not by the worker."""
+    return texts <= int(getattr(settings, "CXM_ENRICH_INLINE_MAX", 100))
+
+
+def interactions_enrich_later(ids: list[int]) -> None:
+    """Queue the enrichment of these interactions (run when a batch commits)."""
+    from cxm.insights.tasks import interactions_enrich_task
+
+    interactions_enrich_task.enqueue(ids=ids)
+
+
+def interactions_enrich(*, ids: Sequence[int] | None = None, limit: int = 5000) -> int:
+    """Enrich interactions still waiting (``ids``, or the oldest ``limit``); returns how many.
+
+    Idempotent: a row enriched already is left alone, so a task run twice, or a
+    sweep after a task, does nothing more.
+    """
+    waiting = Interaction.objects.filter(enriched_at__isnull=True)
+    if ids is not None:
+        waiting = waiting.filter(pk__in=list(ids))
+    rows = list(waiting.order_by("pk").values_list("pk", "direction", "subject", "body")[:limit])
+    if not rows:
+        return 0
+    texts = [
+        interaction_text(subject, body) if enrich_inbound(direction, subject, body) else ""
+        for _, direction, subject, body in rows
+    ]
+    now = connection.ops.adapt_datetimefield_value(timezone.now())
+    found = texts_enrich(texts)
+    params = [
+        (e.label, e.score if e.label else None, e.model, json.dumps(e.topics), now, pk)
+        for (pk, _, _, _), e in zip(rows, found, strict=True)
+    ]
+    table = Interaction._meta.db_table
+    columns = {f.name: f.column for f in Interaction._meta.concrete_fields}
+    quote = connection.ops.quote_name
+    # One prepared UPDATE per row: far cheaper than Django's bulk_update CASE
+    # expressions. Only rows still waiting: another worker may have come first.
+    template = (
+        "UPDATE {} SET {} = %s, {} = %s, {} = %s, {} = %s, {} = %s WHERE {} = %s AND {} IS NULL"
+    )
+    sql = template.format(  # quoted names from the model's own metadata only
+        quote(table),
+        *(
+            quote(columns[name])
+            for name in (
+                "sentiment_label",
+                "sentiment_score",
+                "sentiment_model",
+                "topics",
+                "enriched_at",
+                "id",
+                "enriched_at",
+            )
+        ),
+    )
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.executemany(sql, params)
+        updated = cursor.rowcount
+    return updated if updated >= 0 else len(params)
+
+
+def interactions_enrich_all(*, chunk: int = 5000) -> int:
+    """Enrich every waiting interaction, a chunk at a time (the demo, the sweep)."""
+    total = 0
+    while done := interactions_enrich(limit=chunk):
+        total += done
+    return total
 
 
 def interaction_text(subject: str, body: str) -> str:

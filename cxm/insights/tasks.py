@@ -14,3 +14,14 @@ def sentiment_train_task() -> dict[str, object]:
         return {"trained": False}
     run = services.sentiment_train()
     return {"trained": True, "run": run.pk, "chosen": run.chosen, "why": run.why}
+
+
+@task()
+def interactions_enrich_task(ids: list[int] | None = None) -> dict[str, int]:
+    """Sentiment and topics for a large batch's texts, after it is stored.
+
+    Without ids, the periodic sweep: everything still waiting, in chunks.
+    """
+    if ids is not None:
+        return {"enriched": services.interactions_enrich(ids=ids, limit=len(ids))}
+    return {"enriched": services.interactions_enrich_all()}

@@ -42,6 +42,9 @@ class Interaction(models.Model):
     sentiment_score = models.FloatField(null=True, blank=True)
     sentiment_model = models.CharField(max_length=40, blank=True)
     topics = models.JSONField(default=list, blank=True)
+    # When the enrichment was done (or found nothing to do); None while a large
+    # batch's rows wait for the worker.
+    enriched_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         constraints = [
@@ -58,6 +61,11 @@ class Interaction(models.Model):
         indexes = [
             models.Index(fields=["customer", "-occurred_at", "-id"], name="interaction_timeline"),
             models.Index(fields=["occurred_at"], name="interaction_occurred"),
+            models.Index(
+                fields=["id"],
+                condition=Q(enriched_at__isnull=True),
+                name="interaction_to_enrich",
+            ),
         ]
 
     def __str__(self) -> str:

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from functools import partial
 from itertools import islice
 from typing import Any
 
@@ -242,7 +243,7 @@ def _store(
     resolver.write()
 
     received_at = datetime.now(UTC)
-    enrichments = _enrich([item for _, item, _ in fresh])
+    enrichments, pending = _enrich([item for _, item, _ in fresh], received_at=received_at)
     rows = [
         (
             source.pk,
@@ -259,13 +260,17 @@ def _store(
             enrichment.score if enrichment.label else None,
             enrichment.model,
             enrichment.topics,
+            None if waits else received_at,
         )
-        for (_, item, source), resolved, enrichment in zip(
-            fresh, resolutions, enrichments, strict=True
+        for (_, item, source), resolved, enrichment, waits in zip(
+            fresh, resolutions, enrichments, pending, strict=True
         )
     ]
     ids = _interactions_insert(rows, received_at=received_at)
     result.accepted = len(rows)
+    waiting = [pk for pk, waits in zip(ids, pending, strict=True) if waits]
+    if waiting:
+        transaction.on_commit(partial(insight_services.interactions_enrich_later, waiting))
 
     result.proposals = customer_services.merge_proposals_record(
         candidates=(
@@ -304,18 +309,30 @@ _INSERTED_FIELDS = (
     "sentiment_score",
     "sentiment_model",
     "topics",
+    "enriched_at",
 )
 
 
-def _enrich(items: list[InteractionInput]) -> list[insight_services.Enrichment]:
-    """Sentiment and topics of what customers wrote; nothing for what was sent to them."""
+def _enrich(
+    items: list[InteractionInput], *, received_at: datetime
+) -> tuple[list[insight_services.Enrichment], list[bool]]:
+    """Sentiment and topics of what customers wrote; nothing for what was sent to them.
+
+    A small batch (an API call, a webhook) is enriched here and now; the texts of
+    a large one are left to the worker (see ``insight_services.enrich_inline``),
+    which keeps a bulk load at the database's pace. Returns the enrichments and,
+    for each item, whether it waits for the worker.
+    """
     texts = [
         insight_services.interaction_text(item.subject, item.body)
         if insight_services.enrich_inbound(item.direction, item.subject, item.body)
         else ""
         for item in items
     ]
-    return insight_services.texts_enrich(texts)
+    if insight_services.enrich_inline(sum(1 for text in texts if text)):
+        return insight_services.texts_enrich(texts), [False] * len(items)
+    nothing = insight_services.Enrichment("", 0.0, "", [])
+    return [nothing] * len(items), [bool(text) for text in texts]
 
 
 def _interactions_insert(rows: list[tuple[Any, ...]], *, received_at: datetime) -> list[int]:

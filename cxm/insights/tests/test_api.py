@@ -312,3 +312,58 @@ def test_a_learned_model_whose_labels_are_gone_gives_way_to_the_baseline(
     assert state["model"] == "cxm-vader-1"
     [scored] = services.texts_enrich(["hub blinking amber again"])
     assert scored.model == "cxm-vader-1"
+
+
+def test_a_large_batch_is_stored_first_and_enriched_by_the_worker(
+    post_bulk: Any, settings: Any, django_capture_on_commit_callbacks: Any
+) -> None:
+    from django_tasks_db.models import DBTaskResult
+
+    settings.CXM_ENRICH_INLINE_MAX = 3
+    lines = [
+        {
+            "external_id": f"big-{i}",
+            "channel": "email",
+            "direction": "inbound" if i < 4 else "outbound",
+            "occurred_at": "2026-11-20T10:00:00Z",
+            "customer": {"email": f"big{i}@example.org"},
+            "body": "Still no answer after three calls, awful service" if i < 4 else "Sorry!",
+        }
+        for i in range(5)
+    ]
+    with django_capture_on_commit_callbacks(execute=True):
+        assert post_bulk(lines).json()["accepted"] == 5
+    waiting = Interaction.objects.filter(enriched_at__isnull=True)
+    # The four customer texts wait; the outbound one has nothing to enrich.
+    assert sorted(waiting.values_list("external_id", flat=True)) == [
+        "big-0",
+        "big-1",
+        "big-2",
+        "big-3",
+    ]
+    [queued] = DBTaskResult.objects.all()
+    assert queued.task_path == "cxm.insights.tasks.interactions_enrich_task"
+    assert sorted(queued.args_kwargs["kwargs"]["ids"]) == sorted(
+        waiting.values_list("pk", flat=True)
+    )
+
+    assert services.interactions_enrich(ids=queued.args_kwargs["kwargs"]["ids"]) == 4
+    assert services.interactions_enrich_all() == 0  # a run again finds nothing
+    enriched = Interaction.objects.filter(direction="inbound")
+    assert set(enriched.values_list("sentiment_label", "sentiment_model")) == {
+        ("negative", "cxm-vader-1")
+    }
+
+
+def test_a_small_batch_is_enriched_at_ingest(post_bulk: Any) -> None:
+    line = {
+        "external_id": "small-1",
+        "channel": "chat",
+        "direction": "inbound",
+        "occurred_at": "2026-11-20T10:00:00Z",
+        "customer": {"email": "small@example.org"},
+        "body": "Thank you so much, the engineer was brilliant!",
+    }
+    assert post_bulk([line]).json()["accepted"] == 1
+    stored = Interaction.objects.get()
+    assert (stored.sentiment_label, stored.enriched_at is not None) == ("positive", True)
