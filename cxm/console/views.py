@@ -31,9 +31,8 @@ from cxm.feedback.enums import FollowUpStatus, SurveyKind
 from cxm.insights import selectors as insight_selectors
 from cxm.insights import services as insight_services
 from cxm.insights.enums import ModelChoice, SentimentLabel
-from cxm.insights.models import Topic
 from cxm.interactions import selectors as interaction_selectors
-from cxm.interactions.enums import Channel, Direction
+from cxm.interactions.enums import Channel
 
 
 @console_view(Permission.CUSTOMER_VIEW)
@@ -444,22 +443,15 @@ def sentiment(request: HttpRequest) -> HttpResponse:
     label = request.GET.get("label", "")
     if label not in SentimentLabel.values:
         label = ""
-    interactions = (
-        insight_selectors.visible_interactions(request.user)
-        .filter(direction=Direction.INBOUND)
-        .exclude(subject="", body="")
-    )
-    if label:
-        interactions = interactions.filter(sentiment_label=label)
     state = insight_selectors.model_state()
     run = state["run"]
     return render(
         request,
         "console/sentiment.html",
         {
-            "interactions": interactions.select_related("customer", "labelled_text").order_by(
-                "-occurred_at", "-pk"
-            )[:RECENT_TEXTS],
+            "interactions": insight_selectors.recent_inbound(
+                actor=request.user, label=label, limit=RECENT_TEXTS
+            ),
             "label": label,
             "labels": SentimentLabel.choices,
             "state": state,
@@ -525,7 +517,7 @@ def _topics_page(
 ) -> HttpResponse:
     suggestions = insight_selectors.suggestion_list(actor=request.user)
     quotes = insight_selectors.quotes(suggestions)
-    topics = list(Topic.objects.order_by("-active", "key"))
+    topics = insight_selectors.topic_list(active_first=True)
     editing = request.GET.get("edit", "")
     if form is None:
         form = {"key": "", "name": "", "any_phrases": "", "all_phrases": "", "none_phrases": ""}

@@ -167,7 +167,7 @@ def model_get(request: HttpRequest) -> dict[str, Any]:
 
 @router.get("/topics", auth=VIEW_AUTH, response={200: TopicListOut, **ERRORS}, summary="Taxonomy")
 def topic_list(request: HttpRequest) -> dict[str, Any]:
-    return {"items": [_topic(t) for t in Topic.objects.order_by("key")]}
+    return {"items": [_topic(t) for t in selectors.topic_list()]}
 
 
 @router.post(

@@ -10,7 +10,8 @@ from django.db.models import QuerySet
 from cxm.access.selectors import Actor, customer_visibility
 from cxm.errors import NotFound
 from cxm.insights import services
-from cxm.insights.models import LabelledText, SentimentModelRun, TopicSuggestion
+from cxm.insights.models import LabelledText, SentimentModelRun, Topic, TopicSuggestion
+from cxm.interactions.enums import Direction
 from cxm.interactions.models import Interaction
 
 MAX_ID = 2**63 - 1
@@ -18,6 +19,25 @@ MAX_ID = 2**63 - 1
 
 def visible_interactions(actor: Actor) -> QuerySet[Interaction]:
     return Interaction.objects.filter(customer_visibility(actor, prefix="customer__"))
+
+
+def recent_inbound(*, actor: Actor, label: str = "", limit: int = 50) -> list[Interaction]:
+    """The newest texts customers wrote that the actor may see, to check and correct."""
+    interactions = (
+        visible_interactions(actor).filter(direction=Direction.INBOUND).exclude(subject="", body="")
+    )
+    if label:
+        interactions = interactions.filter(sentiment_label=label)
+    return list(
+        interactions.select_related("customer", "labelled_text").order_by("-occurred_at", "-pk")[
+            :limit
+        ]
+    )
+
+
+def topic_list(*, active_first: bool = False) -> list[Topic]:
+    order = ("-active", "key") if active_first else ("key",)
+    return list(Topic.objects.order_by(*order))
 
 
 def label_count() -> int:
