@@ -38,6 +38,8 @@ HELD_OUT_SHARE = 0.3
 MAX_LABELS_PER_REQUEST = 1000
 MAX_TEXT = 10_000
 CACHE_SECONDS = 30.0
+KEY_MAX = Topic._meta.get_field("key").max_length or 60
+NAME_MAX = Topic._meta.get_field("name").max_length or 120
 
 
 @dataclass(frozen=True)
@@ -456,12 +458,16 @@ def topic_save(
     problems = topics.rule_problems(rule)
     if not rule.name:
         problems.insert(0, "the topic needs a name")
+    if len(rule.key) > KEY_MAX:
+        problems.insert(0, f"the key is {len(rule.key)} characters; at most {KEY_MAX} fit")
+    if len(rule.name) > NAME_MAX:
+        problems.insert(0, f"the name is {len(rule.name)} characters; at most {NAME_MAX} fit")
     if problems:
         raise ValidationFailed("; ".join(problems), code="bad_rule")
     topic = Topic.objects.filter(key=rule.key).first() or Topic(
         key=rule.key, created_at=now, created_by_label=access_services.actor_label(actor)[:150]
     )
-    topic.name = rule.name[:120]
+    topic.name = rule.name
     topic.any_phrases = list(rule.any_phrases)
     topic.all_phrases = list(rule.all_phrases)
     topic.none_phrases = list(rule.none_phrases)

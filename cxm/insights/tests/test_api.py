@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 from django.test import Client
 
+from cxm.errors import ValidationFailed
 from cxm.insights import services
 from cxm.insights.models import LabelledText, SentimentModelRun
 from cxm.interactions.models import Interaction
@@ -367,3 +368,26 @@ def test_a_small_batch_is_enriched_at_ingest(post_bulk: Any) -> None:
     assert post_bulk([line]).json()["accepted"] == 1
     stored = Interaction.objects.get()
     assert (stored.sentiment_label, stored.enriched_at is not None) == ("positive", True)
+
+
+@pytest.mark.parametrize(
+    ("key", "name", "message"),
+    [
+        ("k" * 61, "Refunds", "the key is 61 characters; at most 60 fit"),
+        ("refunds", "n" * 121, "the name is 121 characters; at most 120 fit"),
+    ],
+)
+def test_an_overlong_topic_key_or_name_is_refused_not_a_500(
+    client: Client, admin_token: str, key: str, name: str, message: str
+) -> None:
+    answer = call(
+        client,
+        "put",
+        f"/api/v1/topics/{key}",
+        {"name": name, "any_phrases": ["refund"]},
+        admin_token,
+    )
+    assert answer.status_code == 422
+    assert "characters" in answer.json()["message"]
+    with pytest.raises(ValidationFailed, match=message):
+        services.topic_save(key=key, name=name, any_phrases=["refund"], actor=None)
