@@ -9,6 +9,8 @@ from ninja.errors import AuthenticationError, HttpError, Throttled
 from ninja.errors import ValidationError as NinjaValidationError
 
 from cxm.access.decorators import public_view
+from cxm.cases.api import router as cases_router
+from cxm.channels.api import router as channels_router
 from cxm.customers.api import merges_router
 from cxm.customers.api import router as customers_router
 from cxm.errors import CXMError
@@ -34,6 +36,8 @@ api.add_router("/customers", customers_router)
 api.add_router("", merges_router)
 api.add_router("", feedback_router)
 api.add_router("", insights_router)
+api.add_router("", cases_router)
+api.add_router("", channels_router)
 
 
 @api.exception_handler(CXMError)

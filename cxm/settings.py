@@ -60,6 +60,8 @@ INSTALLED_APPS = [
     "cxm.interactions",
     "cxm.insights",
     "cxm.feedback",
+    "cxm.cases",
+    "cxm.channels",
     "cxm.console",
     "cxm.demo",
     "axes",

@@ -24,6 +24,11 @@ class Permission(StrEnum):
     FOLLOW_UP_WORK = "follow_up.work"
     SENTIMENT_LABEL = "sentiment.label"
     TOPIC_MANAGE = "topic.manage"
+    CASE_VIEW = "case.view"
+    CASE_WORK = "case.work"
+    SLA_MANAGE = "sla.manage"
+    CHANNEL_MANAGE = "channel.manage"
+    SERVICE_REPORT_VIEW = "service_report.view"
 
 
 # Declared by routes that anyone may call: the sign-in page, the API schema.
@@ -31,7 +36,13 @@ PUBLIC = "public"
 
 ROLE_PERMISSIONS: dict[str, frozenset[Permission]] = {
     Role.AGENT: frozenset(
-        {Permission.CUSTOMER_VIEW, Permission.CUSTOMER_MERGE, Permission.FOLLOW_UP_WORK}
+        {
+            Permission.CUSTOMER_VIEW,
+            Permission.CUSTOMER_MERGE,
+            Permission.FOLLOW_UP_WORK,
+            Permission.CASE_VIEW,
+            Permission.CASE_WORK,
+        }
     ),
     Role.SUPERVISOR: frozenset(
         {
@@ -40,6 +51,9 @@ ROLE_PERMISSIONS: dict[str, frozenset[Permission]] = {
             Permission.FOLLOW_UP_WORK,
             Permission.FEEDBACK_VIEW,
             Permission.SURVEY_MANAGE,
+            Permission.CASE_VIEW,
+            Permission.CASE_WORK,
+            Permission.SERVICE_REPORT_VIEW,
         }
     ),
     Role.ANALYST: frozenset(
@@ -48,9 +62,18 @@ ROLE_PERMISSIONS: dict[str, frozenset[Permission]] = {
             Permission.FEEDBACK_VIEW,
             Permission.SENTIMENT_LABEL,
             Permission.TOPIC_MANAGE,
+            Permission.CASE_VIEW,
+            Permission.SERVICE_REPORT_VIEW,
         }
     ),
-    Role.EXECUTIVE: frozenset({Permission.CUSTOMER_VIEW, Permission.FEEDBACK_VIEW}),
+    Role.EXECUTIVE: frozenset(
+        {
+            Permission.CUSTOMER_VIEW,
+            Permission.FEEDBACK_VIEW,
+            Permission.CASE_VIEW,
+            Permission.SERVICE_REPORT_VIEW,
+        }
+    ),
     Role.ADMINISTRATOR: frozenset(Permission),
 }
 
@@ -60,6 +83,13 @@ TEAM_SCOPED_ROLES = frozenset({Role.AGENT, Role.SUPERVISOR})
 
 TOKEN_SCOPE_PERMISSIONS: dict[str, frozenset[Permission]] = {
     "ingest": frozenset({Permission.INTERACTION_INGEST}),
-    "read": frozenset({Permission.CUSTOMER_VIEW, Permission.FEEDBACK_VIEW}),
+    "read": frozenset(
+        {
+            Permission.CUSTOMER_VIEW,
+            Permission.FEEDBACK_VIEW,
+            Permission.CASE_VIEW,
+            Permission.SERVICE_REPORT_VIEW,
+        }
+    ),
     "admin": frozenset(Permission),
 }

@@ -55,7 +55,15 @@ def _sentiment_train() -> Any:
     return sentiment_train_task.enqueue()
 
 
+def _sla_sweep() -> Any:
+    from cxm.cases.tasks import sla_sweep_task
+
+    return sla_sweep_task.enqueue()
+
+
 SCHEDULE = [
+    # At-risk flags and breaches are recorded within a few minutes of happening.
+    Periodic("sla_sweep", timedelta(minutes=2), _sla_sweep),
     Periodic("retention", timedelta(days=1), _retention),
     Periodic("relationship_surveys", timedelta(days=1), _relationship_surveys),
     # Refits only when labels have grown by a fifth since the last training.

@@ -13,7 +13,7 @@ from django.http import HttpRequest
 from ninja.security import HttpBearer, SessionAuth
 from ninja.security.base import AuthBase
 
-from cxm.access.permissions import TOKEN_SCOPE_PERMISSIONS, Permission
+from cxm.access.permissions import PUBLIC, TOKEN_SCOPE_PERMISSIONS, Permission
 from cxm.access.selectors import actor_can, actor_require
 from cxm.connectors import services
 from cxm.connectors.models import ApiToken
@@ -69,3 +69,16 @@ def acting_party(request: HttpRequest) -> Any:
     """The token or the console user behind an authenticated API request."""
     token = getattr(request, "api_token", None)
     return token if token is not None else request.user
+
+
+class Anyone:
+    """For the few operations that publish what anyone may read (the channel charter)."""
+
+    permission = PUBLIC
+
+    def __call__(self, request: HttpRequest) -> bool:
+        return True
+
+
+def public() -> list[Any]:
+    return [Anyone()]

@@ -52,8 +52,8 @@ from typing import Any, Protocol
 import numpy as np
 from scipy import sparse
 from sklearn.feature_extraction.text import TfidfVectorizer
-from sklearn.pipeline import FeatureUnion
 from sklearn.linear_model import LogisticRegression
+from sklearn.pipeline import FeatureUnion
 from threadpoolctl import threadpool_limits
 from vaderSentiment.vaderSentiment import (
     BOOSTER_DICT,

@@ -18,10 +18,16 @@ def sentiment_train_task() -> dict[str, object]:
 
 @task()
 def interactions_enrich_task(ids: list[int] | None = None) -> dict[str, int]:
-    """Sentiment and topics for a large batch's texts, after it is stored.
+    """Sentiment and topics for a large batch's texts, after it is stored; then the
+    batch goes on to cases, which need the topic and the sentiment.
 
     Without ids, the periodic sweep: everything still waiting, in chunks.
     """
+    from cxm.cases import services as case_services
+
     if ids is not None:
-        return {"enriched": services.interactions_enrich(ids=ids, limit=len(ids))}
-    return {"enriched": services.interactions_enrich_all()}
+        enriched = services.interactions_enrich(ids=ids, limit=len(ids))
+        routed = case_services.interactions_route(ids=ids, limit=len(ids)).routed
+        return {"enriched": enriched, "routed": routed}
+    enriched = services.interactions_enrich_all()
+    return {"enriched": enriched, "routed": case_services.interactions_route_all()}

@@ -45,6 +45,9 @@ class Interaction(models.Model):
     # When the enrichment was done (or found nothing to do); None while a large
     # batch's rows wait for the worker.
     enriched_at = models.DateTimeField(null=True, blank=True)
+    # When cases took it in (joined or opened a case, answered one, or found
+    # none); None until then. Follows enrichment: a case needs the topic.
+    routed_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         constraints = [
@@ -65,6 +68,11 @@ class Interaction(models.Model):
                 fields=["id"],
                 condition=Q(enriched_at__isnull=True),
                 name="interaction_to_enrich",
+            ),
+            models.Index(
+                fields=["occurred_at", "id"],
+                condition=Q(routed_at__isnull=True),
+                name="interaction_to_route",
             ),
         ]
 

@@ -17,6 +17,7 @@ from typing import Any
 from django.conf import settings
 from django.db import IntegrityError, transaction
 
+from cxm.cases import services as case_services
 from cxm.connectors.models import Source
 from cxm.customers import resolution
 from cxm.customers import services as customer_services
@@ -284,6 +285,12 @@ def _store(
     decisions = resolution.customers_resolve(resolver.touched)
     result.proposals += len(decisions.proposed)
     result.merged = len(decisions.merged)
+
+    # A small batch reaches its cases now, after the merges it caused (so a case
+    # opens on the surviving customer); a large one after the worker enriches it.
+    ready = [pk for pk, waits in zip(ids, pending, strict=True) if not waits]
+    if ready:
+        case_services.interactions_route(ids=ready, limit=len(ready))
 
     if keep_outcomes:
         for (number, _, _), pk, row in zip(fresh, ids, rows, strict=True):

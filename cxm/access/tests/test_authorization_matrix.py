@@ -67,6 +67,16 @@ def _kwargs(route: Route, world: World) -> dict[str, Any]:
             values[param] = world.survey.pk
         elif param == "suggestion_id":
             values[param] = world.suggestion.pk
+        elif param == "case_id":
+            from cxm.cases.models import Case as CaseRow
+
+            values[param] = CaseRow.objects.filter(customer=world.sam).values_list("pk", flat=True)[
+                0
+            ]
+        elif param == "channel":  # company-wide: the charter, service-level policies
+            values[param] = "email"
+        elif param == "priority":
+            values[param] = 3
         elif param == "key":  # a topic of the taxonomy
             values[param] = "billing"
         elif param == "object_id" and model is None:  # the admin's "view on site"

@@ -44,6 +44,7 @@ def test_the_walk_finds_console_api_and_admin_routes() -> None:
     assert sorted(str(r.name) for r in all_routes() if r.permission == PUBLIC) == [
         "admin:login",
         "api:api-root",
+        "api:charter",
         "api:openapi-json",
         "api:openapi-view",
         "feedback:survey-answer",
