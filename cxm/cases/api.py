@@ -231,7 +231,7 @@ def case_status(
     request: HttpRequest, case_id: int, payload: StatusIn | None = None
 ) -> dict[str, Any]:
     actor = acting_party(request)
-    payload = payload or StatusIn()
+    payload = payload or StatusIn(status="", note="")
     services.case_status_set(actor=actor, case_id=case_id, status=payload.status, note=payload.note)
     return _detail(selectors.case_detail(actor=actor, case_id=case_id))
 
@@ -251,7 +251,9 @@ def case_triage(
     request: HttpRequest, case_id: int, payload: TriageIn | None = None
 ) -> dict[str, Any]:
     actor = acting_party(request)
-    services.case_triage(actor=actor, case_id=case_id, **(payload or TriageIn()).dict())
+    services.case_triage(
+        actor=actor, case_id=case_id, **(payload or TriageIn(severity=None, urgency=None)).dict()
+    )
     return _detail(selectors.case_detail(actor=actor, case_id=case_id))
 
 
