@@ -144,13 +144,17 @@ def test_the_sweep_flags_and_breaches_once(office: None, source: Source) -> None
     case = write(source, "m1", utc(2026, 11, 23, 9, 0))
 
     assert services.sla_sweep(now=utc(2026, 11, 23, 10, 0)) == {
-        "at_risk": 0, "breached": 0, "repriced": 0,
-    }  # fmt: skip
+        "at_risk": 0,
+        "breached": 0,
+        "repriced": 0,
+    }
     assert services.sla_sweep(now=utc(2026, 11, 23, 10, 45))["at_risk"] == 1
     assert services.sla_sweep(now=utc(2026, 11, 23, 11, 5))["breached"] == 1
     assert services.sla_sweep(now=utc(2026, 11, 23, 11, 10)) == {
-        "at_risk": 0, "breached": 0, "repriced": 0,
-    }  # fmt: skip
+        "at_risk": 0,
+        "breached": 0,
+        "repriced": 0,
+    }
     assert [k for k, _ in events(case)].count(EventKind.SLA_BREACHED) == 1
     detail = selectors.case_detail(actor=None, case_id=case.pk, now=utc(2026, 11, 23, 11, 10))
     states = {c.metric: c.state for c in detail.clocks}
@@ -226,8 +230,14 @@ def test_influence_is_recorded_at_ingest_and_shown_but_priority_ignores_it(
         channel="social",
         attributes={"followers": 250_000, "reach": 900_000, "reshares": 2_000},
     )
-    plain = write(source, "s2", utc(2026, 11, 23, 9, 0), channel="social",
-                  customer={"twitter": "@plain"}, attributes={"followers": 12})  # fmt: skip
+    plain = write(
+        source,
+        "s2",
+        utc(2026, 11, 23, 9, 0),
+        channel="social",
+        customer={"twitter": "@plain"},
+        attributes={"followers": 12},
+    )
 
     standing = Standing.objects.get(customer_id=case.customer_id)
     assert standing.followers == 250_000
@@ -245,8 +255,9 @@ def test_the_queue_orders_by_time_left_then_priority_then_time_waited(
     urgent = write(source, "c", utc(2026, 11, 23, 9, 0), customer={"email": "c@example.org"})
     services.case_triage(actor=None, case_id=urgent.pk, severity="critical")
     # P1 policies are the same targets here, so the due time ties with ``late``'s.
-    no_policy = write(source, "d", utc(2026, 11, 23, 9, 0), channel="chat",
-                      customer={"email": "d@example.org"})  # fmt: skip
+    no_policy = write(
+        source, "d", utc(2026, 11, 23, 9, 0), channel="chat", customer={"email": "d@example.org"}
+    )
 
     order = [c.pk for c in selectors.case_queue(actor=None).cases]
     # ``early`` came before opening hours: its clocks start at 09:00 too, so it ties
@@ -315,14 +326,18 @@ def test_an_agent_reply_is_an_outbound_interaction_queued_for_delivery(
 ) -> None:
     case = write(source, "m1", utc(2026, 11, 23, 9, 0))
     reply = services.case_reply(
-        actor=None, case_id=case.pk, body="  Sorry! An engineer comes today.  ",
+        actor=None,
+        case_id=case.pk,
+        body="  Sorry! An engineer comes today.  ",
         now=utc(2026, 11, 23, 9, 20),
-    )  # fmt: skip
+    )
 
     interaction = reply.interaction
     assert (interaction.direction, interaction.channel, interaction.body) == (
-        "outbound", "email", "Sorry! An engineer comes today.",
-    )  # fmt: skip
+        "outbound",
+        "email",
+        "Sorry! An engineer comes today.",
+    )
     assert reply.delivery_status == "queued"
     case.refresh_from_db()
     assert case.first_response_seconds == pytest.approx(20 * 60)
