@@ -7,7 +7,7 @@ from datetime import datetime
 from typing import Any, Literal
 
 from django.http import HttpRequest
-from ninja import Query, Router, Schema
+from ninja import Query, Router, Schema, Status
 from pydantic import Field
 
 from cxm.access.permissions import Permission
@@ -287,10 +287,10 @@ class ReplyIn(Schema):
 )
 def case_reply(
     request: HttpRequest, case_id: int, payload: ReplyIn | None = None
-) -> tuple[int, dict[str, Any]]:
+) -> Status[dict[str, Any]]:
     actor = acting_party(request)
     services.case_reply(actor=actor, case_id=case_id, body=payload.body if payload else "")
-    return 201, _detail(selectors.case_detail(actor=actor, case_id=case_id))
+    return Status(201, _detail(selectors.case_detail(actor=actor, case_id=case_id)))
 
 
 class SplitIn(Schema):
@@ -305,12 +305,12 @@ class SplitIn(Schema):
 )
 def case_split(
     request: HttpRequest, case_id: int, payload: SplitIn | None = None
-) -> tuple[int, dict[str, Any]]:
+) -> Status[dict[str, Any]]:
     actor = acting_party(request)
     new = services.case_split(
         actor=actor, case_id=case_id, interaction_ids=payload.interaction_ids if payload else []
     )
-    return 201, _detail(selectors.case_detail(actor=actor, case_id=new.pk))
+    return Status(201, _detail(selectors.case_detail(actor=actor, case_id=new.pk)))
 
 
 class MergeIn(Schema):
@@ -401,9 +401,9 @@ def sla_policy_set(
     response={204: None, **ERRORS},
     summary="Remove a service-level policy",
 )
-def sla_policy_delete(request: HttpRequest, channel: str, priority: int) -> tuple[int, None]:
+def sla_policy_delete(request: HttpRequest, channel: str, priority: int) -> Status[None]:
     services.sla_policy_delete(actor=acting_party(request), channel=channel, priority=priority)
-    return 204, None
+    return Status(204, None)
 
 
 class CalendarOut(Schema):

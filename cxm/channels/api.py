@@ -6,7 +6,7 @@ from datetime import datetime
 from typing import Any
 
 from django.http import HttpRequest
-from ninja import Query, Router, Schema
+from ninja import Query, Router, Schema, Status
 from pydantic import Field
 
 from cxm.access.permissions import Permission
@@ -121,9 +121,9 @@ def charter_set(request: HttpRequest, channel: str, payload: CharterIn) -> dict[
     response={204: None, **ERRORS},
     summary="Remove a channel from the charter",
 )
-def charter_delete(request: HttpRequest, channel: str) -> tuple[int, None]:
+def charter_delete(request: HttpRequest, channel: str) -> Status[None]:
     services.charter_delete(actor=acting_party(request), channel=channel)
-    return 204, None
+    return Status(204, None)
 
 
 class SpreadOut(Schema):

@@ -26,8 +26,8 @@ LONDON_OFFICE = {
 ANN = {"email": "ann@example.org", "name": "Ann Archer"}
 
 
-def utc(*args: int) -> datetime:
-    return datetime(*args, tzinfo=UTC)
+def utc(year: int, month: int, day: int, hour: int = 0, minute: int = 0) -> datetime:
+    return datetime(year, month, day, hour, minute, tzinfo=UTC)
 
 
 @pytest.fixture
@@ -306,7 +306,9 @@ def test_the_queue_order_does_not_depend_on_influence_or_value(
 
     # Hand the same standing to other customers: the order must not move.
     standings = list(Standing.objects.order_by("customer_id"))
-    tiers = [(s.followers, s.influence_tier, s.account_value, s.value_tier) for s in standings]
+    tiers: list[tuple[Any, Any, Any, Any]] = [
+        (s.followers, s.influence_tier, s.account_value, s.value_tier) for s in standings
+    ]
     shuffle.shuffle(tiers)
     for standing, (followers, tier, value, value_tier) in zip(standings, tiers, strict=True):
         Standing.objects.filter(pk=standing.pk).update(
