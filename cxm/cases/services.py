@@ -384,7 +384,7 @@ def interactions_route(*, ids: Sequence[int] | None = None, limit: int = 2000) -
         waiting = waiting.filter(pk__in=list(ids))
     with transaction.atomic():
         rows = list(
-            waiting.select_for_update(skip_locked=True)
+            waiting.select_for_update(skip_locked=True, of=("self",))
             .order_by("occurred_at", "id")
             .only(
                 "id",

@@ -100,6 +100,13 @@ def test_export_holds_everything_about_the_person_with_a_summary(
     group = [ann.pk, *Customer.objects.filter(merged_into=ann).values_list("pk", flat=True)]
     assert document["customer_ids"] == group and len(group) == 2
     assert document["summary"] == {
+        # Two cases: each customer's messages opened one before the two were merged.
+        "cases.Case": 2,
+        "cases.CaseEvent": 3,
+        "cases.CaseInteraction": 3,
+        "cases.Reply": 0,
+        "cases.SlaClock": 0,  # no service-level policy here
+        "cases.Standing": 0,
         "customers.Customer": 2,
         "customers.Identity": 4,
         "customers.MatchFrequency": 0,  # no match model trained here
