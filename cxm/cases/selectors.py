@@ -6,9 +6,12 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from django.db.models import F, Prefetch, QuerySet
+from django.contrib.auth.models import User
+from django.db.models import F, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
+from cxm.access.enums import Role
 from cxm.access.permissions import Permission
 from cxm.access.selectors import Actor, actor_require, customer_visibility
 from cxm.cases import fairness
@@ -63,6 +66,8 @@ def case_queue(
 ) -> QueuePage:
     """The cases waiting for the company, in queue order, one page at a time.
 
+    Each case carries ``at_risk_at``: the earliest moment one of its running
+    clocks is (or was) at risk, for the queue to highlight; it never orders it.
     Two queries: the count and the page (customer and assignee joined).
     """
     if not 0 <= offset <= 10_000_000:
@@ -76,12 +81,45 @@ def case_queue(
         cases = cases.filter(assignee__isnull=True)
     elif assignee_id is not None:
         cases = cases.filter(assignee_id=assignee_id)
-    page = list(
-        cases.select_related("customer", "assignee").order_by(*queue_order())[
-            offset : offset + limit
-        ]
+    at_risk = (
+        SlaClock.objects.filter(
+            case=OuterRef("pk"), stopped_at__isnull=True, paused_at__isnull=True
+        )
+        .annotate(risk=Coalesce("at_risk_flagged_at", "at_risk_at"))
+        .filter(risk__isnull=False)
+        .order_by("risk")
+        .values("risk")[:1]
+    )
+    page: list[Case] = list(
+        cases.select_related("customer", "assignee")
+        .annotate(at_risk_at=Subquery(at_risk))
+        .order_by(*queue_order())[offset : offset + limit]
     )
     return QueuePage(page, cases.count(), offset, limit)
+
+
+def case_get(*, actor: Actor, case_id: int) -> Case:
+    """One case the actor may see (NotFound otherwise), for a form to act on."""
+    if not 0 < case_id < 2**62:
+        raise NotFound(f"no case {case_id}")
+    case = visible_cases(actor).filter(pk=case_id).first()
+    if case is None:
+        raise NotFound(f"no case {case_id}")
+    return case
+
+
+def case_assignees(*, actor: Actor, case: Case) -> list[User]:
+    """The active users who may be given the case: those who work its team, and
+    administrators (``services.case_assign`` accepts the same)."""
+    actor_require(actor, Permission.CASE_VIEW)
+    members = User.objects.filter(
+        is_active=True, membership__role__in=[Role.AGENT, Role.SUPERVISOR, Role.ADMINISTRATOR]
+    )
+    if case.team_id is not None:
+        members = members.filter(
+            Q(membership__role=Role.ADMINISTRATOR) | Q(membership__teams__id=case.team_id)
+        )
+    return list(members.distinct().order_by("username"))
 
 
 @dataclass(frozen=True)

@@ -4,6 +4,7 @@ per-channel scorecards, jointly and severally (seed 004)."""
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -145,6 +146,22 @@ MEASURES: dict[str, tuple[str, bool]] = {
     "contacts_per_case": ("Customer messages per case", True),
     "recontact_rate": ("Recontact within 7 days", True),
     "handoff_rate": ("Cases handed across channels", True),
+}
+
+# How the consistency message names a measure and writes its figures: "it lags most on
+# first response (10.0 h against a median of 2.5 h across channels)", not raw seconds.
+MEASURE_NAMES = {m: label.split(" (")[0].lower() for m, (label, _) in MEASURES.items()}
+
+
+def _share(value: float) -> str:
+    return f"{100 * value:.0f}%"
+
+
+MEASURE_FORMATS: dict[str, Callable[[float], str]] = {
+    "first_response": fairness.format_duration,
+    "resolution": fairness.format_duration,
+    "recontact_rate": _share,
+    "handoff_rate": _share,
 }
 
 
@@ -302,5 +319,7 @@ def scorecards(*, actor: Actor, days: int = 30, now: datetime | None = None) -> 
     consistency = fairness.consistency(
         {card.label: {m: card.value(m) for m in MEASURES} for card in cards},
         lower_is_better={m: lower for m, (_, lower) in MEASURES.items()},
+        labels=MEASURE_NAMES,
+        formats=MEASURE_FORMATS,
     )
     return Scorecards(since, now, cards, consistency)

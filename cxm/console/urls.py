@@ -1,6 +1,6 @@
 from django.urls import path
 
-from cxm.console import views
+from cxm.console import case_views, views
 
 app_name = "console"
 
@@ -44,5 +44,23 @@ urlpatterns = [
         "topics/suggestions/<int:suggestion_id>/adopt/",
         views.suggestion_adopt,
         name="suggestion-adopt",
+    ),
+    path("queue/", case_views.queue, name="queue"),
+    path("cases/<int:case_id>/", case_views.case_page, name="case"),
+    path("cases/<int:case_id>/reply/", case_views.case_reply, name="case-reply"),
+    path("cases/<int:case_id>/status/", case_views.case_status, name="case-status"),
+    path("cases/<int:case_id>/triage/", case_views.case_triage, name="case-triage"),
+    path("cases/<int:case_id>/assign/", case_views.case_assign, name="case-assign"),
+    path("cases/<int:case_id>/merge/", case_views.case_merge, name="case-merge"),
+    path("cases/<int:case_id>/split/", case_views.case_split, name="case-split"),
+    path("fairness/", case_views.fairness_audit, name="fairness"),
+    path("scorecards/", case_views.scorecards, name="scorecards"),
+    path("charter/", case_views.charter, name="charter"),
+    path("charter/edit/", case_views.charter_edit, name="charter-edit"),
+    path("charter/edit/save/", case_views.charter_save, name="charter-save"),
+    path(
+        "charter/edit/<str:channel>/remove/",
+        case_views.charter_remove,
+        name="charter-remove",
     ),
 ]

@@ -19,6 +19,8 @@ from django.utils.text import slugify
 from cxm.access import privacy
 from cxm.access.decorators import console_view, request_ip
 from cxm.access.permissions import Permission
+from cxm.access.selectors import actor_can
+from cxm.cases import selectors as case_selectors
 from cxm.console import charts
 from cxm.customers import selectors, services
 from cxm.customers.enums import MergeAction
@@ -78,6 +80,7 @@ def customer_detail(request: HttpRequest, customer_id: int) -> HttpResponse:
         return redirect("console:customer-detail", customer_id=customer.pk)
     channel_counts = selectors.customer_channel_counts(customer=customer)
     services.customer_read_record(customer=customer, actor=request.user, ip=request_ip(request))
+    sees_cases = actor_can(request.user, Permission.CASE_VIEW)
     return render(
         request,
         "console/customer_detail.html",
@@ -90,6 +93,15 @@ def customer_detail(request: HttpRequest, customer_id: int) -> HttpResponse:
             "page": page,
             "merges": selectors.customer_merge_audit(actor=request.user, customer=customer),
             "MERGE": MergeAction.MERGE,
+            "sees_cases": sees_cases,
+            "cases": case_selectors.customer_cases(actor=request.user, customer_id=customer.pk)
+            if sees_cases
+            else [],
+            "standing": case_selectors.customer_standing(
+                actor=request.user, customer_id=customer.pk
+            )
+            if sees_cases
+            else None,
         },
     )
 

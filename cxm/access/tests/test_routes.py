@@ -38,15 +38,22 @@ def test_the_walk_finds_console_api_and_admin_routes() -> None:
     assert routes["console:follow-up-close"].permission == Permission.FOLLOW_UP_WORK
     assert routes["console:sentiment-label"].permission == Permission.SENTIMENT_LABEL
     assert routes["console:suggestion-adopt"].permission == Permission.TOPIC_MANAGE
-    # Only the sign-in pages, the API schema and its docs, and the survey pages a
-    # customer opens from the link CXM sent (the secret token is the credential)
-    # are open to everyone.
+    assert routes["console:queue"].permission == Permission.CASE_VIEW
+    assert routes["console:case-reply"].methods == ("POST",)
+    assert routes["console:case-reply"].permission == Permission.CASE_WORK
+    assert routes["console:fairness"].permission == Permission.SERVICE_REPORT_VIEW
+    assert routes["console:scorecards"].permission == Permission.SERVICE_REPORT_VIEW
+    assert routes["console:charter-save"].permission == Permission.CHANNEL_MANAGE
+    # Only the sign-in pages, the API schema and its docs, the channel charter (on
+    # the API and in the console), and the survey pages a customer opens from the
+    # link CXM sent (the secret token is the credential) are open to everyone.
     assert sorted(str(r.name) for r in all_routes() if r.permission == PUBLIC) == [
         "admin:login",
         "api:api-root",
         "api:charter",
         "api:openapi-json",
         "api:openapi-view",
+        "console:charter",
         "feedback:survey-answer",
         "feedback:survey-dismiss",
         "login",

@@ -8,6 +8,7 @@ from typing import Any
 
 from django import template
 
+from cxm.cases.fairness import format_duration
 from cxm.console import charts
 from cxm.customers.enums import IdentityKind
 from cxm.interactions.enums import Channel
@@ -192,3 +193,21 @@ def score_interval(value: Any) -> str:
     if _finite(value.get("low")) and _finite(value.get("high")):
         text += f" (95% CI {fixed(value['low'], 2)} to {fixed(value['high'], 2)})"
     return text
+
+
+@register.filter
+def duration(seconds: Any) -> str:
+    """A time in seconds as a person reads it ("45 min", "2.1 h"); "—" for none."""
+    if not _finite(seconds) or seconds < 0:
+        return "—"
+    return format_duration(float(seconds))
+
+
+@register.filter
+def time_left(seconds: Any) -> str:
+    """Time left before a breach: "3.5 h left", or "breached 2.0 h ago" once past it."""
+    if not _finite(seconds):
+        return "no running target"
+    if seconds < 0:
+        return f"breached {format_duration(-float(seconds))} ago"
+    return f"{format_duration(float(seconds))} left"
