@@ -664,6 +664,8 @@ def case_status_set(
                 f"unknown status '{status}'; one of {', '.join(CaseStatus.values)}",
                 code="bad_status",
             )
+        if "\x00" in note:
+            raise ValidationFailed("the note contains a NUL character", code="bad_text")
         if case.merged_into_id is not None:
             raise Conflict(f"case {case.pk} was merged into case {case.merged_into_id}")
         if status == case.status:
@@ -697,7 +699,7 @@ def _case_for_update(actor: Actor, case_id: int) -> Case:
     if not 0 < case_id < 2**62:
         raise NotFound(f"no case {case_id}")
     case = (
-        Case.objects.select_for_update()
+        Case.objects.select_for_update(of=("self",))
         .filter(customer_visibility(actor, prefix="customer__"), pk=case_id)
         .select_related("policy", "customer")
         .first()
