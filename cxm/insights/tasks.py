@@ -27,7 +27,8 @@ def interactions_enrich_task(ids: list[int] | None = None) -> dict[str, int]:
 
     if ids is not None:
         enriched = services.interactions_enrich(ids=ids, limit=len(ids))
-        routed = case_services.interactions_route(ids=ids, limit=len(ids)).routed
-        return {"enriched": enriched, "routed": routed}
+        # Everything routable, oldest first: the batch's answers (stored enriched, as
+        # they carry no customer text) must follow the messages they answer.
+        return {"enriched": enriched, "routed": case_services.interactions_route_all()}
     enriched = services.interactions_enrich_all()
     return {"enriched": enriched, "routed": case_services.interactions_route_all()}
