@@ -41,7 +41,7 @@ from cxm.channels import selectors as channel_selectors
 from cxm.channels import services as channel_services
 from cxm.channels.api import TIME_BASIS
 from cxm.channels.models import CharterEntry
-from cxm.errors import CXMError, ValidationFailed
+from cxm.errors import CXMError, NotFound, ValidationFailed
 from cxm.interactions.enums import Channel
 
 QUEUE_RULE = "time left before breach, then priority, then time waited — the same for everyone"
@@ -291,10 +291,13 @@ def case_page(request: HttpRequest, case_id: int) -> HttpResponse:
 def _failed(
     request: HttpRequest, case_id: int, field: str, exc: CXMError, form: dict[str, str]
 ) -> HttpResponse:
-    """The case again, with the form as it was sent and the service's reason beside it."""
-    return _case_page(
-        request, case_id, form=form, errors={field: _sentence(exc)}, status=exc.status
-    )
+    """The case again, with the form as it was sent and the service's reason beside it.
+
+    A case named in the form that is not there (a merge target) is a mistake in the
+    form, 422: the page itself was found.
+    """
+    status = 422 if isinstance(exc, NotFound) else exc.status
+    return _case_page(request, case_id, form=form, errors={field: _sentence(exc)}, status=status)
 
 
 def _back_to(case_id: int, anchor: str = "") -> HttpResponse:

@@ -524,7 +524,7 @@ def test_split_then_merge_back(clients: dict[str, Client], ingest: Ingest) -> No
     assert itself.status_code == 422
     assert "A case cannot be merged into itself." in text_of(itself)
     unknown = client.post(f"/cases/{new.pk}/merge/", {"into": "999999"})
-    assert unknown.status_code == 404  # the target, named in the form: shown, not a bare 404
+    assert unknown.status_code == 422  # a mistake in the form, shown beside it
     assert "No case 999999." in text_of(unknown)
 
     merged = client.post(f"/cases/{new.pk}/merge/", {"into": f"#{case.pk}"}, follow=True)
@@ -832,3 +832,43 @@ def test_the_customer_page_shows_standing_and_cases(
     cases = html[html.index('id="cases"') :]
     assert f'<a href="/cases/{case.pk}/">Case {case.pk}</a>' in cases
     assert "Open" in text_of_fragment(cases[: cases.index("</section>")])
+
+
+# --------------------------------------------------------------------------
+# Query counts
+# --------------------------------------------------------------------------
+
+
+def test_the_queue_and_case_pages_cost_the_same_whatever_their_length(
+    clients: dict[str, Client], waiting: Waiting, ingest: Ingest, django_assert_num_queries: Any
+) -> None:
+    client = clients[Role.AGENT]
+    # session, user, role, the agent's teams; the count and the page of the queue.
+    with django_assert_num_queries(6):
+        client.get("/queue/")
+    # ... then the case with its customer, clocks and events; its interactions,
+    # their replies, the standing and the people it may be assigned to.
+    with django_assert_num_queries(11):
+        client.get(f"/cases/{waiting.late.pk}/")
+
+    now = timezone.now()
+    ingest(
+        *(
+            {
+                "external_id": f"more-{n}",
+                "channel": "email",
+                "occurred_at": at(now - timedelta(minutes=90 - n)),
+                "customer": {"email": f"more{n}@example.org" if n % 2 else "ann@example.org"},
+                "attributes": {},
+            }
+            for n in range(20)
+        )
+    )
+    client.post(f"/cases/{waiting.late.pk}/assign/", {"how": "me"})
+    client.post(f"/cases/{waiting.late.pk}/reply/", {"body": "On it."})
+    assert Case.objects.count() == 12
+    with django_assert_num_queries(6):
+        assert len(queue_ids(client.get("/queue/"))) == 12
+    with django_assert_num_queries(11):
+        page = client.get(f"/cases/{waiting.late.pk}/")
+    assert len(page.context["interactions"]) == 12
