@@ -227,6 +227,11 @@ class SlaClock(models.Model):
                 condition=Q(stopped_at__isnull=True, breached_at__isnull=True),
                 name="sla_clock_to_breach",
             ),
+            # Running clocks, breached or not: the few of the open cases among every
+            # clock ever started (the charter's first responses past their target).
+            models.Index(
+                fields=["due_at"], condition=Q(stopped_at__isnull=True), name="sla_clock_running"
+            ),
             models.Index(
                 fields=["at_risk_at"],
                 condition=Q(stopped_at__isnull=True, at_risk_flagged_at__isnull=True),

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from django.db.models import Avg, Count
+from django.db.models import Avg, BooleanField, Count, ExpressionWrapper, Q
 from django.utils import timezone
 
 from cxm.access.permissions import Permission
@@ -88,26 +88,33 @@ def charter(*, now: datetime | None = None, include_unpublished: bool = False) -
     channels = [e.channel for e in entries]
     answered: dict[str, list[float]] = defaultdict(list)
     unanswered: dict[str, int] = defaultdict(int)
-    for channel, seconds, status in Case.objects.filter(
-        channel__in=channels, opened_at__gte=since, opened_at__lt=now, merged_into__isnull=True
-    ).values_list("channel", "first_response_seconds", "status"):
+    # Merged cases are left out here, not in the WHERE: "merged_into IS NULL" holds
+    # for nearly every case, yet SQLite, without statistics, takes it for a selective
+    # equality and reads the cases through the merged_into index (the whole table:
+    # 60 ms at 200,000 cases) instead of by opening date (15 ms).
+    for channel, seconds, status, merged_into in Case.objects.filter(
+        channel__in=channels, opened_at__gte=since, opened_at__lt=now
+    ).values_list("channel", "first_response_seconds", "status", "merged_into"):
+        if merged_into is not None:
+            continue
         if seconds is not None:
             answered[channel].append(seconds)
         elif status in OPEN_STATUSES:
             unanswered[channel] += 1
-    late = dict(
+    late: dict[str, int] = defaultdict(int)
+    for channel, merged_into in (
         SlaClock.objects.filter(
             metric=SlaMetric.FIRST_RESPONSE,
             stopped_at__isnull=True,
             due_at__lte=now,
             case__channel__in=channels,
             case__opened_at__gte=since,
-            case__merged_into__isnull=True,
         )
-        .values("case__channel")
-        .annotate(n=Count("id"))
-        .values_list("case__channel", "n")
-    )
+        .order_by()
+        .values_list("case__channel", "case__merged_into")
+    ):
+        if merged_into is None:
+            late[channel] += 1
     lines = []
     for entry in entries:
         spread = fairness.describe(answered[entry.channel])
@@ -238,21 +245,30 @@ def scorecards(*, actor: Actor, days: int = 30, now: datetime | None = None) -> 
             "resolved": 0,
         }
     )
-    for channel, first, resolution, messages, handoffs, resolved_at in Case.objects.filter(
-        opened_at__gte=since, opened_at__lt=now, merged_into__isnull=True
-    ).values_list(
-        "channel",
-        "first_response_seconds",
-        "resolution_seconds",
-        "messages",
-        "handoffs",
-        "resolved_at",
+    # Merged cases are left out here, not in the WHERE, as in the charter; whether a
+    # case is resolved comes as a flag, which spares 20,000 dates read and converted.
+    for channel, first, resolution, messages, handoffs, resolved, merged_into in (
+        Case.objects.filter(opened_at__gte=since, opened_at__lt=now)
+        .annotate(
+            resolved=ExpressionWrapper(Q(resolved_at__isnull=False), output_field=BooleanField())
+        )
+        .values_list(
+            "channel",
+            "first_response_seconds",
+            "resolution_seconds",
+            "messages",
+            "handoffs",
+            "resolved",
+            "merged_into",
+        )
     ):
+        if merged_into is not None:
+            continue
         row = per[channel]
         row["cases"] += 1
         row["messages"] += messages
         row["handoffs"] += handoffs > 0
-        row["resolved"] += resolved_at is not None
+        row["resolved"] += bool(resolved)
         if first is not None:
             row["first"].append(first)
         if resolution is not None:
@@ -267,26 +283,21 @@ def scorecards(*, actor: Actor, days: int = 30, now: datetime | None = None) -> 
         .annotate(n=Count("recontact_of", distinct=True))
         .values_list("recontact_of__channel", "n")
     )
-    sentiments = {
-        channel: (mean, n)
-        for channel, mean, n in Interaction.objects.filter(
-            occurred_at__gte=since,
-            occurred_at__lt=now,
-            direction=Direction.INBOUND,
-            sentiment_score__isnull=False,
-        )
-        .values("channel")
-        .annotate(mean=Avg("sentiment_score"), n=Count("id"))
-        .values_list("channel", "mean", "n")
-    }
-    inbound = dict(
+    # One pass over the period's inbound messages: their number, and the mean of the
+    # scored ones (AVG and COUNT of a column skip its NULLs).
+    inbound: dict[str, int] = {}
+    sentiments: dict[str, tuple[float, int]] = {}
+    for channel, n, mean, scored in (
         Interaction.objects.filter(
             occurred_at__gte=since, occurred_at__lt=now, direction=Direction.INBOUND
         )
         .values("channel")
-        .annotate(n=Count("id"))
-        .values_list("channel", "n")
-    )
+        .annotate(n=Count("id"), mean=Avg("sentiment_score"), scored=Count("sentiment_score"))
+        .values_list("channel", "n", "mean", "scored")
+    ):
+        inbound[channel] = n
+        if scored:
+            sentiments[channel] = (mean, scored)
     satisfaction = _survey_means(since, now, "csat")
     effort = _survey_means(since, now, "ces")
     channels = [c for c in Channel.values if per.get(c, {}).get("cases") or inbound.get(c)]
