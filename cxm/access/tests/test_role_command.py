@@ -25,7 +25,10 @@ def test_role_set_gives_the_role_and_teams_and_is_audited() -> None:
     assert actor_team_ids(user) == set(Team.objects.values_list("id", flat=True))
     assert actor_can(user, Permission.CUSTOMER_MERGE)
     assert not actor_can(user, Permission.PRIVACY_ERASE)
-    assert out.getvalue() == "ada is now agent: case.view, case.work, customer.merge, customer.view, follow_up.work\n"
+    assert (
+        out.getvalue()
+        == "ada is now agent: case.view, case.work, customer.merge, customer.view, follow_up.work\n"
+    )
     assert AuditEvent.objects.get().action == AuditAction.ROLE_CHANGED
 
 
