@@ -287,10 +287,12 @@ def _store(
     result.merged = len(decisions.merged)
 
     # A small batch reaches its cases now, after the merges it caused (so a case
-    # opens on the surviving customer); a large one after the worker enriches it.
-    ready = [pk for pk, waits in zip(ids, pending, strict=True) if not waits]
-    if ready:
-        case_services.interactions_route(ids=ready, limit=len(ready))
+    # opens on the surviving customer). A large one waits for the worker in full:
+    # routed now, its answers would find no case open for the texts they answer,
+    # which are not enriched yet, and be lost; the worker's task routes all of it
+    # once the texts are enriched, oldest first.
+    if ids and not waiting:
+        case_services.interactions_route(ids=ids, limit=len(ids))
 
     if keep_outcomes:
         for (number, _, _), pk, row in zip(fresh, ids, rows, strict=True):

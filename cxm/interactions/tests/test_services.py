@@ -5,11 +5,14 @@ from typing import Any
 
 import pytest
 
+from cxm.cases import services as case_services
+from cxm.cases.models import Case
 from cxm.conftest import interaction_line
 from cxm.connectors.models import Source
 from cxm.customers import services as customer_services
 from cxm.customers.enums import MergeProposalStatus
 from cxm.customers.models import Customer, Identity, MergeProposal
+from cxm.insights import services as insight_services
 from cxm.interactions.models import Interaction
 from cxm.interactions.parsing import LineProblem, Record
 from cxm.interactions.services import (
@@ -517,3 +520,36 @@ def test_a_rejected_pair_is_never_proposed_again(source: Source) -> None:
         "Shared family phone",
     )
     assert Customer.objects.count() == 2
+
+
+# ---- reaching cases ------------------------------------------------------
+
+
+def test_a_large_batch_reaches_its_cases_whole_its_answers_after_their_questions(
+    source: Source, settings: Any
+) -> None:
+    """Routed at ingest, the answer would find no case (its question waits for the
+    worker's enrichment) and be lost to the cases."""
+    settings.CXM_ENRICH_INLINE_MAX = 0
+    ingest(
+        [
+            line_for("q", {"email": EMAIL}, occurred_at="2026-11-02T09:00:00+00:00"),
+            line_for(
+                "a",
+                {"email": EMAIL},
+                direction="outbound",
+                occurred_at="2026-11-02T09:20:00+00:00",
+                body="Sorry about that: we have reset the line.",
+            ),
+        ],
+        source=source,
+    )
+    assert not Interaction.objects.filter(routed_at__isnull=False).exists()
+
+    insight_services.interactions_enrich_all()
+    assert case_services.interactions_route_all() == 2
+
+    case = Case.objects.get()
+    assert (case.messages, case.replies) == (1, 1)
+    assert case.first_response_at == datetime(2026, 11, 2, 9, 20, tzinfo=UTC)
+    assert case.first_response_seconds == 1200.0
