@@ -1271,3 +1271,164 @@ SURVEY_TAXONOMY: tuple[tuple[str, str, tuple[str, ...]], ...] = (
     ("reliability", "Reliability", ("reliable", "rock solid", "never had a problem",
                                     "just worked")),
 )  # fmt: skip
+
+# Service levels --------------------------------------------------------------
+
+WORKING_DAY = 10 * 60  # minutes of a working day (Business care's 08:00 to 18:00)
+_WEEKDAYS = ("mon", "tue", "wed", "thu", "fri")
+
+
+def _calendar(
+    timezone: str,
+    weekdays: tuple[str, str] | None,
+    holidays: tuple[str, str] = ("GB", "ENG"),
+    **days: tuple[str, str],
+) -> dict[str, object]:
+    """A calendar in the JSON form of ``cxm.cases.hours`` (one interval a day)."""
+    weekly = {day: [list(weekdays)] for day in _WEEKDAYS} if weekdays else {}
+    weekly.update({day: [list(hours)] for day, hours in days.items()})
+    country, subdivision = holidays
+    return {
+        "timezone": timezone,
+        "weekly": weekly,
+        "holidays": country,
+        "subdivision": subdivision,
+    }
+
+
+# Chat and social are staffed every day, bank holidays included.
+EVERY_DAY_8_TO_10 = _calendar(
+    "Europe/London", ("08:00", "22:00"), ("", ""), sat=("08:00", "22:00"), sun=("08:00", "22:00")
+)
+
+# Service-level clocks run on the hours of the team that owns the customer. The
+# company's own calendar serves the customers no team owns yet, who mostly come
+# through chat and social (an anonymous visitor, a handle): the hours of the
+# digital desk. The evening desk, in New York, watches the channels after the UK
+# teams go home; it owns no customers yet.
+COMPANY_CALENDAR = EVERY_DAY_8_TO_10
+TEAM_CALENDARS = {
+    "Residential care": _calendar("Europe/London", ("08:00", "20:00"), sat=("09:00", "17:00")),
+    "Business care": _calendar("Europe/London", ("08:00", "18:00")),
+    "Evening desk (New York)": _calendar(
+        "America/New_York", ("13:00", "21:00"), holidays=("US", "NY")
+    ),
+}
+
+# Targets in business minutes per channel, for priorities 1 (urgent) to 4 (low):
+# (first response, next response, resolution). Resolutions in working days.
+SLA_TARGETS: dict[str, tuple[tuple[int, int, int], ...]] = {
+    "phone": ((5, 5, WORKING_DAY), (5, 10, 2 * WORKING_DAY), (10, 15, 3 * WORKING_DAY),
+              (15, 30, 5 * WORKING_DAY)),
+    "chat": ((3, 3, WORKING_DAY), (5, 5, 2 * WORKING_DAY), (10, 10, 3 * WORKING_DAY),
+             (15, 15, 5 * WORKING_DAY)),
+    "email": ((60, 120, WORKING_DAY), (120, 240, 2 * WORKING_DAY), (240, 480, 3 * WORKING_DAY),
+              (480, 600, 5 * WORKING_DAY)),
+    "social": ((30, 30, WORKING_DAY), (45, 60, 2 * WORKING_DAY), (60, 60, 3 * WORKING_DAY),
+               (120, 120, 5 * WORKING_DAY)),
+    "sms": ((30, 60, WORKING_DAY), (60, 60, 2 * WORKING_DAY), (120, 120, 3 * WORKING_DAY),
+            (240, 240, 5 * WORKING_DAY)),
+    "web": ((120, 240, 2 * WORKING_DAY), (240, 480, 3 * WORKING_DAY),
+            (WORKING_DAY, WORKING_DAY, 5 * WORKING_DAY), (WORKING_DAY, 2 * WORKING_DAY,
+                                                          8 * WORKING_DAY)),
+    "in_person": ((5, 5, WORKING_DAY), (10, 10, 2 * WORKING_DAY), (15, 15, 3 * WORKING_DAY),
+                  (20, 20, 5 * WORKING_DAY)),
+    "other": ((WORKING_DAY, WORKING_DAY, 5 * WORKING_DAY),
+              (2 * WORKING_DAY, 2 * WORKING_DAY, 8 * WORKING_DAY),
+              (5 * WORKING_DAY, 5 * WORKING_DAY, 10 * WORKING_DAY),
+              (5 * WORKING_DAY, 5 * WORKING_DAY, 15 * WORKING_DAY)),
+}  # fmt: skip
+
+
+@dataclass(frozen=True)
+class ChannelPromise:
+    """One line of Northvale's public channel charter."""
+
+    channel: str
+    name: str
+    how_to_reach: str
+    hours: dict[str, object]
+    handles: str
+    does_not_handle: str
+    target_minutes: int  # first response, in business minutes: the P3 target
+
+
+# Numbers from Ofcom's drama ranges (freephone 0808 157 0xxx, mobile 07700 900xxx).
+CHARTER = (
+    ChannelPromise(
+        "phone",
+        "Phone",
+        "0808 157 0640, free from mobiles and landlines; business customers 0808 157 0641",
+        _calendar("Europe/London", ("08:00", "20:00"), sat=("09:00", "17:00")),
+        "Faults, outages, bills, moving home, anything urgent. If the queue is long, ask us "
+        "to ring you back: you keep your place.",
+        "Cancelling a contract by voicemail; we need to speak to the account holder.",
+        SLA_TARGETS["phone"][2][0],
+    ),
+    ChannelPromise(
+        "chat",
+        "Live chat",
+        "Chat on northvale.example/help or in the Northvale app",
+        EVERY_DAY_8_TO_10,
+        "Quick questions, router set-up, checking an order or an engineer appointment.",
+        "Anything that needs a signature or a payment card read out.",
+        SLA_TARGETS["chat"][2][0],
+    ),
+    ChannelPromise(
+        "email",
+        "Email",
+        "help@northvale.example; business customers business@northvale.example",
+        _calendar("Europe/London", ("08:00", "18:00")),
+        "Bills and refunds, complaints in writing, documents and photos of a fault.",
+        "Outages and anything urgent: call or chat instead.",
+        SLA_TARGETS["email"][2][0],
+    ),
+    ChannelPromise(
+        "social",
+        "Social media",
+        f"{SOCIAL_HANDLE} on X, Instagram and Facebook; send us a direct message for account "
+        "matters",
+        EVERY_DAY_8_TO_10,
+        "Outage updates, quick questions, complaints you want us to see.",
+        "Account details in public posts: we will ask you to message us privately.",
+        SLA_TARGETS["social"][2][0],
+    ),
+    ChannelPromise(
+        "sms",
+        "Text",
+        "Text 07700 900640 from the mobile on your account",
+        _calendar("Europe/London", ("08:00", "20:00"), sat=("08:00", "20:00")),
+        "Appointment changes, replies to our service texts, short questions.",
+        "Faults that need testing on the line.",
+        SLA_TARGETS["sms"][2][0],
+    ),
+    ChannelPromise(
+        "web",
+        "Contact form and My Account",
+        "northvale.example/contact, or My Account for bills, plan changes and home moves",
+        _calendar("Europe/London", ("08:00", "18:00")),
+        "Questions that can wait a working day; My Account changes take effect at once.",
+        "Outages and anything urgent: call or chat instead.",
+        SLA_TARGETS["web"][2][0],
+    ),
+    ChannelPromise(
+        "in_person",
+        "Stores",
+        "Northvale stores in " + ", ".join(town.name for town in TOWNS) + "; no appointment needed",
+        _calendar(
+            "Europe/London", ("09:00", "18:00"), sat=("09:00", "18:00"), sun=("10:00", "16:00")
+        ),
+        "New contracts, swapping a faulty router, paying a bill, moving home.",
+        "Faults at your address: an engineer visit is booked by phone or chat.",
+        SLA_TARGETS["in_person"][2][0],
+    ),
+    ChannelPromise(
+        "other",
+        "Post",
+        "Freepost NORTHVALE CUSTOMER CARE (no stamp needed)",
+        _calendar("Europe/London", ("09:00", "17:00")),
+        "Formal complaints, documents that need a signature, power of attorney.",
+        "Anything urgent: letters take days to reach us.",
+        SLA_TARGETS["other"][2][0],
+    ),
+)

@@ -39,6 +39,22 @@ they left every draw of the plan as it was.
 The resolver works in the order lines arrive, so conversations are yielded in
 the order they started; what a person has revealed so far (has this visitor
 given an email yet?) decides what their next line carries.
+
+How Northvale answers, for its cases, SLA clocks and channel charter:
+
+* agents answer in staffed hours, chat in minutes, a call back from the phone
+  queue within ten, texts and social posts within the hour, web forms the same
+  day; the email queue is slow, most answers taking the best part of a working
+  day against a promise of four working hours;
+* the social team answers big accounts first (the more followers, the sooner):
+  unequal service for the fairness audit to find. Public posts carry the
+  followers, reach and re-shares the listening tool saw;
+* every episode with a line from the customer ends in a ``Closure``: its cases
+  are resolved as an agent's answer ends the conversation, as a call or a store
+  visit ends, at once for a record that asks nothing (a bill downloaded), soon
+  for a message that needs no reply, and days later for a lone email no one
+  answered in writing. A lone message may come in just before ``now``: its
+  case is still open then, in the queue.
 """
 
 from __future__ import annotations
@@ -48,7 +64,7 @@ import random
 import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -137,14 +153,14 @@ class KindSpec:
 
 
 KINDS: dict[str, KindSpec] = {
-    "email_thread": KindSpec(2 * DAY, ANY_HOURS, EVERY_DAY, ((1, 15), (2, 45), (3, 22), (4, 18))),
+    "email_thread": KindSpec(3 * DAY, ANY_HOURS, EVERY_DAY, ((1, 15), (2, 45), (3, 22), (4, 18))),
     "email_out": KindSpec(DAY, NOTICE_HOURS, OFFICE_DAYS, ((1, 70), (2, 30))),
     "call_in": KindSpec(DAY, OFFICE_HOURS, OFFICE_DAYS, ((1, 80), (2, 20))),
     "call_out": KindSpec(0, OFFICE_HOURS, OFFICE_DAYS),
-    "sms_thread": KindSpec(6 * HOUR, NOTICE_HOURS, EVERY_DAY, ((1, 30), (2, 45), (3, 25))),
+    "sms_thread": KindSpec(18 * HOUR, NOTICE_HOURS, EVERY_DAY, ((1, 30), (2, 45), (3, 25))),
     "survey": KindSpec(6 * HOUR, NOTICE_HOURS, OFFICE_DAYS, ((1, 45), (2, 55))),
     "chat": KindSpec(45 * 60, CHAT_HOURS, EVERY_DAY, ((2, 35), (3, 30), (4, 35))),
-    "social": KindSpec(12 * HOUR, ANY_HOURS, EVERY_DAY, ((1, 25), (2, 35), (3, 20), (4, 20))),
+    "social": KindSpec(18 * HOUR, ANY_HOURS, EVERY_DAY, ((1, 25), (2, 35), (3, 20), (4, 20))),
     "web_form": KindSpec(DAY, ANY_HOURS, EVERY_DAY, ((1, 55), (2, 45))),
     "my_account": KindSpec(0, ANY_HOURS, EVERY_DAY),
     "shop_visit": KindSpec(0, SHOP_HOURS, SHOP_DAYS),
@@ -234,6 +250,36 @@ CRM_NOTE_TOPICS = (
     "moving_house",
     "account_admin",
 )
+
+# How long Northvale takes to answer, in staffed time (seconds, drawn uniformly):
+# a message that comes in overnight waits for the morning shift. Chat and phone
+# call-backs are quick; the helpdesk's email queue is not (it promises four
+# working hours and mostly takes the best part of a working day). The social team
+# answers big accounts first: the more followers, the sooner.
+EMAIL_ANSWER = (3 * HOUR, 20 * HOUR)
+EMAIL_CLOSE = (30 * 60, 6 * HOUR)
+WEB_FORM_ANSWER = (HOUR, 8 * HOUR)
+SMS_ANSWER = (5 * 60, 100 * 60)
+CALL_BACK = (2 * 60, 9 * 60)
+# (fewest followers, answer delay), largest first.
+SOCIAL_ANSWER = ((50_000, (60, 8 * 60)), (2_000, (4 * 60, 25 * 60)), (0, (8 * 60, 55 * 60)))
+
+# When an episode's case is resolved, after its last line (seconds, drawn uniformly).
+WRAP_UP = (60, 4 * 60)  # an agent resolves the case as the conversation ends
+TRIAGE = (5 * 60, 40 * 60)  # a message that needs no reply: resolved within any target
+RECORDED = (30, 90)  # a record of something done, which asks nothing
+RECORDS = {
+    "first_record", "order", "my_account", "availability", "contact_update", "crm_note",
+    "billing_twin",
+}  # fmt: skip
+# Messages that may go unanswered (a lone line), the last of them still waiting at ``now``.
+UNANSWERED_KINDS = {"email_thread", "social", "sms_thread", "web_form", "letter"}
+# Questions with no written answer on record, sorted another way in the end.
+UNANSWERED = {
+    "email_thread": ((2 * DAY, 6 * DAY), "Sorted on a phone call; no email reply on record"),
+    "web_form": ((HOUR, 6 * HOUR), "Called the customer back"),
+    "letter": ((DAY, 3 * DAY), "Sorted on a phone call; no letter sent"),
+}
 
 
 # --------------------------------------------------------------------------
@@ -923,7 +969,12 @@ def _schedule(plan: DemoPlan, *, seed: int, now: datetime) -> list[Episode]:
             else:
                 episode.start = begins + rng.randint(5, outage.hours * 60 - 10) * 60
             continue
-        episode.start = _start(rng, KINDS[episode.kind], episode.lo, episode.hi, today, now_ts)
+        # A lone message may come in just before ``now``: its answer is still to come.
+        lone = episode.lines == 1 and episode.kind in UNANSWERED_KINDS
+        span = 0 if lone else KINDS[episode.kind].max_span
+        episode.start = _start(
+            rng, KINDS[episode.kind], span, episode.lo, episode.hi, today, now_ts
+        )
     return sorted(plan.episodes, key=lambda e: (e.start, e.number))
 
 
@@ -935,6 +986,20 @@ def _opening(rng: random.Random, moment: float, hours: tuple[int, int]) -> float
         return moment
     day = local.date() if local.hour < opens else local.date() + timedelta(days=1)
     return _local(day, opens * HOUR + rng.randrange(90 * 60))
+
+
+def _after_staffed(moment: float, delay: float, hours: tuple[int, int]) -> float:
+    """When ``delay`` seconds of staffed time (``hours``, every day) have passed since
+    ``moment``: from the next opening if the team is away, carried over past closing."""
+    opens, closes = hours
+    day = datetime.fromtimestamp(moment, LONDON).date()
+    while True:
+        start, end = _local(day, opens * HOUR), _local(day, closes * HOUR)
+        moment = max(moment, start)
+        if moment + delay <= end:
+            return moment + delay
+        delay -= max(0.0, end - moment)
+        day += timedelta(days=1)
 
 
 def _stream(seed: int, purpose: int, number: int) -> int:
@@ -949,9 +1014,9 @@ def _local(day: date, seconds: int) -> float:
 
 
 def _start(
-    rng: random.Random, spec: KindSpec, lo: int, hi: int, today: date, now_ts: float
+    rng: random.Random, spec: KindSpec, span: int, lo: int, hi: int, today: date, now_ts: float
 ) -> float:
-    latest = now_ts - spec.max_span - 120
+    latest = now_ts - span - 120
     hours = list(range(24))
     for _ in range(40):
         day = today - timedelta(days=rng.randint(lo, hi))
@@ -975,6 +1040,20 @@ def _start(
 # --------------------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class Closure:
+    """When the cases of an episode are resolved, and why.
+
+    ``lines`` are the (source, external id) of the customer's lines in the
+    episode, through which its cases are found once the lines are routed: a
+    follow-up on another topic opens a case of its own.
+    """
+
+    lines: tuple[tuple[str, str], ...]
+    at: datetime
+    note: str
+
+
 def demo_lines(
     *,
     seed: int = DEFAULT_SEED,
@@ -982,12 +1061,17 @@ def demo_lines(
     interactions: int = DEFAULT_INTERACTIONS,
     now: datetime,
     plan: DemoPlan | None = None,
+    closures: list[Closure] | None = None,
 ) -> Iterator[tuple[int, Line]]:
-    """(line number, interaction line) pairs, oldest conversation first, generated lazily."""
+    """(line number, interaction line) pairs, oldest conversation first, generated lazily.
+
+    With ``closures``, each episode with a line from the customer also appends
+    when its case is resolved (some after ``now``: still open), as it is yielded.
+    """
     if now.tzinfo is None:
         raise ValueError("now must be time-zone aware")
     plan = plan or demo_plan(seed=seed, customers=customers, interactions=interactions)
-    writer = _Writer(plan, now=now)
+    writer = _Writer(plan, now=now, closures=closures)
     number = 0
     for episode in _schedule(plan, seed=plan.seed, now=now):
         for line in writer.episode(episode):
@@ -1120,6 +1204,11 @@ SURVEY_TEXT = (
 )
 
 
+def _notice(line: Line) -> bool:
+    """Whether an outbound line is a notice the company's systems send, not an answer."""
+    return "campaign" in line["attributes"] or line["source"] == "billing"
+
+
 def _greeting(person: Person, text: str) -> str:
     # "Hi Ann, ... Thanks, Ann." reads like a form letter: a reply that already
     # names the customer up front needs no greeting.
@@ -1129,10 +1218,13 @@ def _greeting(person: Person, text: str) -> str:
 class _Writer:
     """Turns one scheduled episode into its lines, remembering what earlier lines revealed."""
 
-    def __init__(self, plan: DemoPlan, *, now: datetime) -> None:
+    def __init__(
+        self, plan: DemoPlan, *, now: datetime, closures: list[Closure] | None = None
+    ) -> None:
         self.plan = plan
         self.people = plan.people
         self.latest = now.timestamp() - 60
+        self.closures = closures
         self.chat_linked: set[int] = set()
         self.social_linked: set[int] = set()
         self.twins = {twin.person: twin for twin in plan.twins}
@@ -1146,7 +1238,45 @@ class _Writer:
         build = getattr(self, f"_{episode.kind}")
         lines: list[Line] = build(rng, person, episode, ctx)
         assert len(lines) == episode.lines, (episode.kind, len(lines), episode.lines)
+        if self.closures is not None:
+            closure = self._closure(rng, episode, lines)
+            if closure is not None:
+                self.closures.append(closure)
         return lines
+
+    @staticmethod
+    def _closure(rng: random.Random, episode: Episode, lines: list[Line]) -> Closure | None:
+        """When the episode's case is resolved: as an agent's answer ends it, as a call or
+        a visit ends, at once for a record that asks nothing, soon for a message that
+        needs no reply, much later for a question with no written answer."""
+        asked = [line for line in lines if line["direction"] == "inbound"]
+        if not asked:
+            return None
+        # A notice sent after the customer's last word (a new number's confirmation
+        # text) answers nothing.
+        said = [line for line in lines if line["direction"] == "inbound" or not _notice(line)]
+        last = said[-1]
+        moment = datetime.fromisoformat(last["occurred_at"]).timestamp()
+        if last["direction"] == "outbound":
+            delay, note = rng.randint(*WRAP_UP), "Answered"
+        elif episode.kind in RECORDS:
+            delay, note = rng.randint(*RECORDED), "Nothing to answer"
+        elif last["channel"] in ("phone", "in_person"):
+            duration = last["attributes"].get("duration_seconds", 0)
+            delay = duration + rng.randint(*WRAP_UP)
+            note = "Sorted on the call" if last["channel"] == "phone" else "Sorted in store"
+        elif len(asked) < len(said):
+            delay, note = rng.randint(*WRAP_UP), "Nothing more to answer"
+        elif episode.kind in UNANSWERED:
+            span, note = UNANSWERED[episode.kind]
+            delay = rng.randint(*span)
+        else:
+            delay, note = rng.randint(*TRIAGE), "No reply needed"
+        return Closure(
+            tuple((line["source"], line["external_id"]) for line in asked),
+            datetime.fromtimestamp(moment + delay, UTC),
+            note,
+        )
 
     def _times(
         self,
@@ -1156,18 +1286,25 @@ class _Writer:
         *,
         staffed: Sequence[int] = (),
         hours: tuple[int, int] = (8, 20),
+        queued: bool = False,
     ) -> list[float]:
         """When each line happens: the gaps between lines, and agents' lines in opening hours.
 
         ``staffed`` lists the positions of lines an agent writes: a reply due at 3am
         waits for the morning shift, so response times look like a real team's.
+        ``queued``: an agent's gap is staffed time (see ``_after_staffed``), so that a
+        message from overnight is answered that long after the shift starts.
         """
         end = episode.start + KINDS[episode.kind].max_span
         times = [episode.start]
         for position, (low, high) in enumerate(gaps[: episode.lines - 1], start=1):
-            moment = times[-1] + rng.randint(low, high)
-            if position in staffed:
-                moment = _opening(rng, moment, hours)
+            gap = rng.randint(low, high)
+            if position in staffed and queued:
+                moment = _after_staffed(times[-1], gap, hours)
+            else:
+                moment = times[-1] + gap
+                if position in staffed:
+                    moment = _opening(rng, moment, hours)
             times.append(min(moment, end))
         # A last guard: nothing is stamped in the future, and the order holds.
         count = len(times)
@@ -1471,7 +1608,11 @@ class _Writer:
         ticket = f"HD-{episode.number:06d}"
         subject = self._fill(rng.choice(topic.subjects), ctx)
         times = self._times(
-            rng, episode, [(1800, 20 * HOUR), (HOUR, 16 * HOUR), (1800, 8 * HOUR)], staffed=(1, 3)
+            rng,
+            episode,
+            [EMAIL_ANSWER, (HOUR, 10 * HOUR), EMAIL_CLOSE],
+            staffed=(1, 3),
+            queued=True,
         )
         lines: list[Line] = []
         for k, moment in enumerate(times, start=1):
@@ -1578,10 +1719,30 @@ class _Writer:
     def _call_in(
         self, rng: random.Random, person: Person, episode: Episode, ctx: dict[str, str]
     ) -> list[Line]:
+        """An answered call, sorted there and then; or, when the caller chose a call back
+        rather than wait in the queue, the request and the call back minutes later."""
         topic = TOPICS[episode.topic]
         caller = rng.choice(person.call_phones)
-        times = self._times(rng, episode, [(HOUR, 20 * HOUR)], staffed=(1,))
+        times = self._times(rng, episode, [CALL_BACK], staffed=(1,), queued=True)
         note = self._fill(rng.choice(topic.call_notes), ctx)
+        phone = {"phone": self._phone(rng, caller, style=rng.choice(("national", "e164")))}
+        wait = int(rng.expovariate(1 / 150))
+        if episode.lines == 1:
+            body = note
+            attributes: dict[str, Any] = {
+                "queue": topic.queue,
+                "agent": ctx["agent"],
+                "wrap_up": topic.label,
+                "wait_seconds": wait,
+                "duration_seconds": int(rng.lognormvariate(5.8, 0.6)),
+            }
+        else:
+            reason = self._fill(rng.choice(topic.opening), ctx)
+            body = (
+                f"Caller asked to be rung back rather than stay in the queue (position "
+                f"{rng.randint(4, 18)}). Reason given: {reason}"
+            )
+            attributes = {"queue": topic.queue, "wait_seconds": wait, "outcome": "call back"}
         lines = [
             self._line(
                 "phone-switch",
@@ -1589,16 +1750,10 @@ class _Writer:
                 "phone",
                 "inbound",
                 times[0],
-                {"phone": self._phone(rng, caller, style=rng.choice(("national", "e164")))},
+                phone,
                 f"Inbound call: {topic.queue}",
-                note,
-                {
-                    "queue": topic.queue,
-                    "agent": ctx["agent"],
-                    "wrap_up": topic.label,
-                    "wait_seconds": int(rng.expovariate(1 / 150)),
-                    "duration_seconds": int(rng.lognormvariate(5.8, 0.6)),
-                },
+                body,
+                attributes,
             )
         ]
         if episode.lines > 1:
@@ -1653,8 +1808,9 @@ class _Writer:
         times = self._times(
             rng,
             episode,
-            [(120, 2 * HOUR), (120, 3 * HOUR)],
+            [(120, 2 * HOUR), SMS_ANSWER] if company_first else [SMS_ANSWER, (120, 3 * HOUR)],
             staffed=(2,) if company_first else (1,),
+            queued=True,
         )
         if company_first:
             texts = [
@@ -1818,12 +1974,14 @@ class _Writer:
     ) -> list[Line]:
         topic = TOPICS[episode.topic]
         prefix = {"twitter": "x", "instagram": "ig", "facebook": "fb"}[person.network]
+        answer = next(delay for fewest, delay in SOCIAL_ANSWER if person.followers >= fewest)
         times = self._times(
             rng,
             episode,
-            [(600, 3 * HOUR), (300, 4 * HOUR), (300, 3 * HOUR)],
+            [answer, (300, 4 * HOUR), answer],
             staffed=(1, 3),
             hours=(8, 22),
+            queued=True,
         )
         if person.social_mode == "late":
             gives_email = episode.special == "link"
@@ -1846,6 +2004,9 @@ class _Writer:
             if inbound:
                 attributes["followers"] = person.followers
                 if public:
+                    # What the listening tool saw of the post: who it reached, who passed it on.
+                    attributes["reach"] = int(person.followers * rng.uniform(1.2, 3.5))
+                    attributes["reshares"] = int(person.followers * rng.uniform(0.001, 0.008))
                     text = self._fill(rng.choice(topic.social), ctx)
                 elif k == 1 or (opens_in_public and k == 3):
                     # The direct message with the details behind the post.
@@ -1891,7 +2052,7 @@ class _Writer:
         self, rng: random.Random, person: Person, episode: Episode, ctx: dict[str, str]
     ) -> list[Line]:
         topic = TOPICS[episode.topic]
-        times = self._times(rng, episode, [(2 * HOUR, 20 * HOUR)], staffed=(1,))
+        times = self._times(rng, episode, [WEB_FORM_ANSWER], staffed=(1,), queued=True)
         customer = {
             "email": self._email(rng, person, messy=True),
             "phone": self._phone(rng, person.contact_phone),

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 import secrets
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -15,6 +15,12 @@ from django.utils import timezone
 
 from cxm.access import services as access_services
 from cxm.access.enums import Role
+from cxm.cases import selectors as case_selectors
+from cxm.cases import services as case_services
+from cxm.cases.enums import OPEN_STATUSES, CaseStatus
+from cxm.cases.models import CaseInteraction
+from cxm.channels import services as channel_services
+from cxm.channels.models import CharterEntry
 from cxm.connectors import services as connector_services
 from cxm.customers import resolution
 from cxm.customers import services as customer_services
@@ -25,6 +31,7 @@ from cxm.demo.surveys import SurveysLoaded, demo_surveys_load
 from cxm.insights import services as insight_services
 from cxm.insights.models import Topic
 from cxm.interactions import services as interaction_services
+from cxm.interactions.models import Interaction
 from cxm.interactions.parsing import Record
 from cxm.interactions.services import IngestResult, SourcePolicy
 
@@ -43,6 +50,9 @@ class DemoLoaded:
     dedupe: DedupeReport | None
     # Northvale's surveys and their answers; ``existing`` when already there.
     surveys: SurveysLoaded
+    service_levels: ServiceLevels
+    # None when the load was asked not to build them.
+    cases: CasesBuilt | None
 
 
 def demo_load(
@@ -52,6 +62,7 @@ def demo_load(
     interactions: int = generator.DEFAULT_INTERACTIONS,
     now: datetime | None = None,
     progress: Callable[[int], None] | None = None,
+    cases: bool = True,
 ) -> DemoLoaded:
     """Send Northvale Telecom's interactions through the ingestion service.
 
@@ -64,6 +75,11 @@ def demo_load(
     and the model stays as trained. (Retraining on the merged base can score a
     pair just over the review threshold that the first model left: that is
     ``cxm dedupe``'s to do, not a demo run's.)
+
+    Then the service levels (calendars, SLA policies, the channel charter), and
+    the history routed into cases, which are resolved as their conversations end
+    (``demo_cases_build``). ``cases=False`` leaves the history unrouted, for
+    tests of the other parts, which need no cases and load faster without.
 
     Last, the surveys (``cxm.demo.surveys``): months of NPS, CSAT and CES
     answers from the loaded customers, unless the demo surveys exist already.
@@ -78,8 +94,9 @@ def demo_load(
         if progress is not None:
             progress(len(chunk))
 
+    closures: list[generator.Closure] = []
     result = interaction_services.interactions_ingest(
-        records=generator.demo_lines(plan=plan, now=now),
+        records=generator.demo_lines(plan=plan, now=now, closures=closures),
         policy=SourcePolicy(default=None, bound=False),
         on_chunk=on_chunk,
     )
@@ -88,8 +105,18 @@ def demo_load(
     # so that the console shows sentiment and topics from the start.
     insight_services.interactions_enrich_all()
     report = customers_dedupe() if resolution.model_load() is None else None
+    # Cases open on the customers the match model left, under the demo's targets.
+    service_levels = demo_service_levels_ensure()
+    built = demo_cases_build(closures=closures, now=now) if cases else None
     surveys = demo_surveys_load(seed=seed, now=now)
-    return DemoLoaded(result=result, planted=plan.planted, dedupe=report, surveys=surveys)
+    return DemoLoaded(
+        result=result,
+        planted=plan.planted,
+        dedupe=report,
+        surveys=surveys,
+        service_levels=service_levels,
+        cases=built,
+    )
 
 
 def demo_taxonomy_ensure(*, now: datetime) -> int:
@@ -124,6 +151,154 @@ def demo_teams_assign() -> dict[str, int]:
         team = access_services.team_get_or_create(name=name)
         assigned[name] = customer_services.customers_team_assign(kind=kind, team=team)
     return assigned
+
+
+@dataclass(frozen=True)
+class ServiceLevels:
+    """What ``demo_service_levels_ensure`` set up; zero where something was there already."""
+
+    calendars: int
+    policies: int
+    charter: int
+
+
+def demo_service_levels_ensure() -> ServiceLevels:
+    """Northvale's business calendars, SLA policies and public channel charter.
+
+    Each only where there is none yet: calendars, policies or a charter someone
+    has set are theirs. CXM itself (no actor) sets them, through the same
+    services as the console.
+    """
+    calendars = policies = charter = 0
+    if not case_selectors.calendars(actor=None):
+        case_services.calendar_set(actor=None, team_id=None, definition=content.COMPANY_CALENDAR)
+        for name, definition in content.TEAM_CALENDARS.items():
+            team = access_services.team_get_or_create(name=name)
+            case_services.calendar_set(actor=None, team_id=team.pk, definition=definition)
+        calendars = 1 + len(content.TEAM_CALENDARS)
+    if not case_selectors.sla_policies(actor=None):
+        for channel, targets in content.SLA_TARGETS.items():
+            for priority, (first, following, resolution_minutes) in enumerate(targets, start=1):
+                policy = case_services.PolicyIn(
+                    channel, priority, first, following, resolution_minutes
+                )
+                case_services.sla_policy_set(actor=None, policy=policy)
+                policies += 1
+    if not CharterEntry.objects.exists():
+        for position, promise in enumerate(content.CHARTER):
+            entry = channel_services.CharterIn(
+                name=promise.name,
+                how_to_reach=promise.how_to_reach,
+                hours=promise.hours,
+                handles=promise.handles,
+                does_not_handle=promise.does_not_handle,
+                target_first_response_minutes=promise.target_minutes,
+                position=position,
+            )
+            channel_services.charter_set(actor=None, channel=promise.channel, entry=entry)
+            charter += 1
+    return ServiceLevels(calendars=calendars, policies=policies, charter=charter)
+
+
+@dataclass(frozen=True)
+class CasesBuilt:
+    routed: int  # interactions
+    resolved: int  # cases
+    queue: int  # cases waiting for Northvale at the end
+
+
+ROUTE_CHUNK = 2000  # interactions per routing call
+
+
+def demo_cases_build(*, closures: Sequence[generator.Closure], now: datetime) -> CasesBuilt:
+    """Route the history into cases in the order it happened, resolving each case
+    when its conversation ended (the generator's closures), so that the customer's
+    next contact opens a new case and a later notice answers nothing.
+
+    Routing goes in runs of interactions; a run ends where a customer with a
+    closure due comes back, so each case is resolved before anything later of
+    its customer is routed. Closures after ``now`` are still to come: those cases
+    stay open. Only lines not routed yet are routed, and only their closures
+    applied, so a run again changes nothing.
+    """
+    waiting = list(
+        Interaction.objects.filter(routed_at__isnull=True, enriched_at__isnull=False)
+        .order_by("occurred_at", "pk")
+        .values_list("pk", "occurred_at", "customer_id", "source__name", "external_id")
+    )
+    line_of = {(source, external): (pk, customer) for pk, _, customer, source, external in waiting}
+    due = sorted(
+        (c for c in closures if c.at <= now and all(line in line_of for line in c.lines)),
+        key=lambda c: c.at,
+    )
+    routed = resolved = 0
+    run: list[int] = []
+    ending: list[tuple[list[int], generator.Closure]] = []
+    closing: set[int] = set()
+
+    def flush() -> None:
+        nonlocal routed, resolved
+        with transaction.atomic():
+            for start in range(0, len(run), ROUTE_CHUNK):
+                ids = run[start : start + ROUTE_CHUNK]
+                routed += case_services.interactions_route(ids=ids, limit=len(ids)).routed
+            resolved += _cases_resolve(ending)
+        run.clear()
+        ending.clear()
+        closing.clear()
+
+    def close(closure: generator.Closure) -> None:
+        named = [line_of[line] for line in closure.lines]
+        ending.append(([pk for pk, _ in named], closure))
+        closing.update(customer for _, customer in named)
+
+    upcoming = iter(due)
+    closure = next(upcoming, None)
+    for pk, at, customer, _, _ in waiting:
+        while closure is not None and closure.at < at:
+            close(closure)
+            closure = next(upcoming, None)
+        if customer in closing:
+            flush()
+        run.append(pk)
+    while closure is not None:
+        close(closure)
+        closure = next(upcoming, None)
+    flush()
+    # Whatever was enriched meanwhile; normally nothing.
+    routed += case_services.interactions_route_all()
+    return CasesBuilt(routed=routed, resolved=resolved, queue=_queue_size())
+
+
+def _cases_resolve(closures: Sequence[tuple[list[int], generator.Closure]]) -> int:
+    """Resolve the open cases of these closures (found by the interactions each names)."""
+    if not closures:
+        return 0
+    cases = {
+        line: case_id
+        for line, case_id, status in CaseInteraction.objects.filter(
+            interaction_id__in=[line for lines, _ in closures for line in lines]
+        ).values_list("interaction_id", "case_id", "case__status")
+        if status in OPEN_STATUSES
+    }
+    done: set[int] = set()
+    for lines, closure in closures:
+        for case_id in dict.fromkeys(cases[line] for line in lines if line in cases):
+            if case_id in done:
+                continue
+            case_services.case_status_set(
+                actor=None,
+                case_id=case_id,
+                status=CaseStatus.RESOLVED,
+                note=closure.note,
+                now=closure.at,
+            )
+            done.add(case_id)
+    return len(done)
+
+
+def _queue_size() -> int:
+    return case_selectors.case_queue(actor=None, limit=1).total
 
 
 def demo_password_ensure(*, data_dir: Path, environ: Mapping[str, str] = os.environ) -> str:

@@ -255,7 +255,7 @@ def test_channel_mix_of_the_full_demo_is_plausible() -> None:
 
 @pytest.mark.django_db
 def test_the_demo_gives_residential_and_business_customers_to_their_care_teams() -> None:
-    services.demo_load(customers=60, interactions=400, now=NOW)
+    services.demo_load(customers=60, interactions=400, now=NOW, cases=False)
 
     by_team = dict(
         Customer.objects.filter(merged_into__isnull=True)

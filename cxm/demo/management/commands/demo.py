@@ -29,8 +29,9 @@ def _count(text: str) -> int:
 class Command(BaseCommand):
     help = (
         "Load Northvale Telecom, a regional internet and phone provider, with customers who "
-        "reach it on every channel, through the same ingestion path as real data; then print "
-        "a console login. Running it again changes nothing."
+        "reach it on every channel, through the same ingestion path as real data, and its "
+        "history routed into cases under service-level targets; then print a console login. "
+        "Running it again changes nothing."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -109,6 +110,17 @@ class Command(BaseCommand):
                 f"{surveys.dismissed:,} dismissals, {surveys.held_back:,} held back by the "
                 f"contact policy; {surveys.follow_ups_closed:,} follow-ups closed, "
                 f"{surveys.follow_ups_open:,} open."
+            )
+        levels, cases = loaded.service_levels, loaded.cases
+        if levels.calendars or levels.policies or levels.charter:
+            self.stdout.write(
+                f"Service levels: {levels.calendars} business calendars, {levels.policies} SLA "
+                f"policies, a channel charter of {levels.charter} channels."
+            )
+        if cases is not None:
+            self.stdout.write(
+                f"Cases: {cases.routed:,} interactions routed, {cases.resolved:,} cases resolved "
+                f"as their conversations ended, {cases.queue:,} waiting in the queue."
             )
         if os.environ.get(services.PASSWORD_ENV):
             where = f"from {services.PASSWORD_ENV}"
