@@ -23,6 +23,7 @@ from django.db import transaction
 from django.db.models import Min, Q
 from django.utils import timezone
 
+from cxm.access import services as access_services
 from cxm.access.enums import Role
 from cxm.access.models import Membership
 from cxm.access.permissions import Permission
@@ -63,14 +64,6 @@ SOCIAL_KEYS = {
     "reshares": ("reshares", "retweets", "shares", "reposts"),
 }
 VALUE_KEYS = ("account_value", "annual_value", "lifetime_value")
-
-
-def actor_label(actor: Actor) -> str:
-    if actor is None:
-        return "CXM"
-    if getattr(actor, "is_authenticated", False):
-        return str(actor.get_username())
-    return f"token {getattr(actor, 'prefix', '')}".strip()
 
 
 # Calendars and policies --------------------------------------------------------
@@ -157,6 +150,8 @@ def sla_policy_set(*, actor: Actor, policy: PolicyIn) -> SlaPolicy:
 
 def sla_policy_delete(*, actor: Actor, channel: str, priority: int) -> None:
     actor_require(actor, Permission.SLA_MANAGE)
+    if channel not in Channel.values or priority not in (1, 2, 3, 4):
+        raise NotFound(f"no service-level policy for {channel[:20]!r} P{str(priority)[:5]}")
     deleted, _ = SlaPolicy.objects.filter(channel=channel, priority=priority).delete()
     if not deleted:
         raise NotFound(f"no service-level policy for {channel} P{priority}")
@@ -227,7 +222,11 @@ def _standing_observe(
 
 def _event(case: Case, kind: str, at: datetime, *, actor: Actor = None, **detail: Any) -> CaseEvent:
     return CaseEvent.objects.create(
-        case=case, kind=kind, at=at, actor_label=actor_label(actor), detail=detail
+        case=case,
+        kind=kind,
+        at=at,
+        actor_label=access_services.actor_label(actor)[:200],
+        detail=detail,
     )
 
 
@@ -885,7 +884,7 @@ def case_reply(*, actor: Actor, case_id: int, body: str, now: datetime | None = 
             case=case,
             interaction=interaction,
             author=actor if getattr(actor, "is_authenticated", False) else None,
-            author_label=actor_label(actor),
+            author_label=access_services.actor_label(actor)[:200],
             delivery_status=DeliveryStatus.QUEUED,
             status_at=now,
         )

@@ -8,10 +8,10 @@ from typing import Any
 
 from django.db import transaction
 
+from cxm.access import services as access_services
 from cxm.access.permissions import Permission
 from cxm.access.selectors import Actor, actor_require
 from cxm.cases import hours
-from cxm.cases.services import actor_label
 from cxm.channels.models import CharterEntry
 from cxm.errors import NotFound, ValidationFailed
 from cxm.interactions.enums import Channel
@@ -69,7 +69,7 @@ def charter_set(*, actor: Actor, channel: str, entry: CharterIn) -> CharterEntry
             "target_first_response_minutes": entry.target_first_response_minutes,
             "position": entry.position,
             "published": entry.published,
-            "updated_by_label": actor_label(actor),
+            "updated_by_label": access_services.actor_label(actor)[:200],
         },
     )
     return row
@@ -77,6 +77,8 @@ def charter_set(*, actor: Actor, channel: str, entry: CharterIn) -> CharterEntry
 
 def charter_delete(*, actor: Actor, channel: str) -> None:
     actor_require(actor, Permission.CHANNEL_MANAGE)
+    if channel not in Channel.values:
+        raise NotFound(f"the charter has no entry for {channel[:20]!r}")
     deleted, _ = CharterEntry.objects.filter(channel=channel).delete()
     if not deleted:
         raise NotFound(f"the charter has no entry for '{channel}'")

@@ -142,3 +142,13 @@ def test_business_hours_are_validated(db: None, admin_token: str) -> None:
 
     assert done.status_code == 200 and "Europe/Paris" in done.json()["description"]
     assert bad.status_code == 422
+
+
+def test_deleting_what_cannot_exist_is_a_404_not_a_server_error(db: None, admin_token: str) -> None:
+    client = Client()
+
+    huge = client.delete("/api/v1/sla-policies/email/99999999999999999999999", **_auth(admin_token))
+    unknown = client.delete("/api/v1/sla-policies/fax/3", **_auth(admin_token))
+    nul = client.delete("/api/v1/charter/e%00mail", **_auth(admin_token))
+
+    assert [huge.status_code, unknown.status_code, nul.status_code] == [404, 404, 404]
