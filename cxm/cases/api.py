@@ -450,11 +450,6 @@ def calendars(request: HttpRequest) -> dict[str, Any]:
     summary="Set a team's business hours (or the default)",
 )
 def calendar_set(request: HttpRequest, payload: CalendarIn) -> dict[str, Any]:
-    from cxm.access.models import Team
-    from cxm.errors import NotFound
-
-    if payload.team_id is not None and not Team.objects.filter(pk=payload.team_id).exists():
-        raise NotFound(f"no team {payload.team_id}")
     row = services.calendar_set(
         actor=acting_party(request), team_id=payload.team_id, definition=payload.definition
     )

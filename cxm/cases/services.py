@@ -25,7 +25,7 @@ from django.utils import timezone
 
 from cxm.access import services as access_services
 from cxm.access.enums import Role
-from cxm.access.models import Membership
+from cxm.access.models import Membership, Team
 from cxm.access.permissions import Permission
 from cxm.access.selectors import Actor, actor_require, customer_visibility
 from cxm.cases import fairness, hours
@@ -93,6 +93,10 @@ def calendar_set(
 ) -> BusinessCalendar:
     """A team's business hours (or the company default with no team), validated."""
     actor_require(actor, Permission.SLA_MANAGE)
+    if team_id is not None and not (
+        0 < team_id < 2**62 and Team.objects.filter(pk=team_id).exists()
+    ):
+        raise NotFound(f"no team {team_id}")
     try:
         calendar = hours.Calendar.from_dict(definition)
     except hours.CalendarError as error:
