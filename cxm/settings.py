@@ -62,6 +62,8 @@ INSTALLED_APPS = [
     "cxm.feedback",
     "cxm.cases",
     "cxm.channels",
+    "cxm.promises",
+    "cxm.journeys",
     "cxm.console",
     "cxm.demo",
     "axes",

@@ -29,6 +29,14 @@ class Permission(StrEnum):
     SLA_MANAGE = "sla.manage"
     CHANNEL_MANAGE = "channel.manage"
     SERVICE_REPORT_VIEW = "service_report.view"
+    # The promise ledger, sales and onboarding milestones: read them; record and
+    # settle them by hand; send them from an order or CRM system.
+    PROMISE_VIEW = "promise.view"
+    PROMISE_WORK = "promise.work"
+    PROMISE_IMPORT = "promise.import"
+    # Company-wide settings of promises and journeys: lead times, milestones per
+    # product, stage rules, health weights.
+    JOURNEY_MANAGE = "journey.manage"
 
 
 # Declared by routes that anyone may call: the sign-in page, the API schema.
@@ -42,6 +50,8 @@ ROLE_PERMISSIONS: dict[str, frozenset[Permission]] = {
             Permission.FOLLOW_UP_WORK,
             Permission.CASE_VIEW,
             Permission.CASE_WORK,
+            Permission.PROMISE_VIEW,
+            Permission.PROMISE_WORK,
         }
     ),
     Role.SUPERVISOR: frozenset(
@@ -54,6 +64,8 @@ ROLE_PERMISSIONS: dict[str, frozenset[Permission]] = {
             Permission.CASE_VIEW,
             Permission.CASE_WORK,
             Permission.SERVICE_REPORT_VIEW,
+            Permission.PROMISE_VIEW,
+            Permission.PROMISE_WORK,
         }
     ),
     Role.ANALYST: frozenset(
@@ -64,6 +76,7 @@ ROLE_PERMISSIONS: dict[str, frozenset[Permission]] = {
             Permission.TOPIC_MANAGE,
             Permission.CASE_VIEW,
             Permission.SERVICE_REPORT_VIEW,
+            Permission.PROMISE_VIEW,
         }
     ),
     Role.EXECUTIVE: frozenset(
@@ -72,6 +85,7 @@ ROLE_PERMISSIONS: dict[str, frozenset[Permission]] = {
             Permission.FEEDBACK_VIEW,
             Permission.CASE_VIEW,
             Permission.SERVICE_REPORT_VIEW,
+            Permission.PROMISE_VIEW,
         }
     ),
     Role.ADMINISTRATOR: frozenset(Permission),
@@ -82,13 +96,14 @@ ROLE_PERMISSIONS: dict[str, frozenset[Permission]] = {
 TEAM_SCOPED_ROLES = frozenset({Role.AGENT, Role.SUPERVISOR})
 
 TOKEN_SCOPE_PERMISSIONS: dict[str, frozenset[Permission]] = {
-    "ingest": frozenset({Permission.INTERACTION_INGEST}),
+    "ingest": frozenset({Permission.INTERACTION_INGEST, Permission.PROMISE_IMPORT}),
     "read": frozenset(
         {
             Permission.CUSTOMER_VIEW,
             Permission.FEEDBACK_VIEW,
             Permission.CASE_VIEW,
             Permission.SERVICE_REPORT_VIEW,
+            Permission.PROMISE_VIEW,
         }
     ),
     "admin": frozenset(Permission),

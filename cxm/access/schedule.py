@@ -55,6 +55,18 @@ def _sentiment_train() -> Any:
     return sentiment_train_task.enqueue()
 
 
+def _promises_sweep() -> Any:
+    from cxm.promises.tasks import promises_sweep_task
+
+    return promises_sweep_task.enqueue()
+
+
+def _journeys_sweep() -> Any:
+    from cxm.journeys.tasks import journeys_sweep_task
+
+    return journeys_sweep_task.enqueue()
+
+
 def _sla_sweep() -> Any:
     from cxm.cases.tasks import sla_sweep_task
 
@@ -64,6 +76,9 @@ def _sla_sweep() -> Any:
 SCHEDULE = [
     # At-risk flags and breaches are recorded within a few minutes of happening.
     Periodic("sla_sweep", timedelta(minutes=2), _sla_sweep),
+    # Owners hear of a promise at risk within minutes of its lead time starting.
+    Periodic("promises_sweep", timedelta(minutes=5), _promises_sweep),
+    Periodic("journeys_sweep", timedelta(hours=1), _journeys_sweep),
     Periodic("retention", timedelta(days=1), _retention),
     Periodic("relationship_surveys", timedelta(days=1), _relationship_surveys),
     # Refits only when labels have grown by a fifth since the last training.

@@ -9,6 +9,7 @@ The functions here answer the questions an SLA needs:
 - :func:`open_intervals` — the open stretches of a period, as UTC intervals;
 - :func:`between` — business seconds between two instants;
 - :func:`add` — when will this many business seconds have passed?
+- :func:`before` — from when on do only this many business seconds remain before an instant?
 - :func:`describe` — a line a person can read ("Mon-Fri 09:00-17:00 Europe/London, …").
 
 Rules
@@ -80,6 +81,7 @@ __all__ = [
     "Calendar",
     "CalendarError",
     "add",
+    "before",
     "between",
     "describe",
     "is_open",
@@ -265,6 +267,33 @@ def add(calendar: Calendar, start: datetime, seconds: float) -> datetime:
     raise AssertionError("unreachable: without last_day the walk ends only by raising")
 
 
+def before(calendar: Calendar, end: datetime, seconds: float) -> datetime:
+    """The last instant from which only ``seconds`` of business time remain before ``end``.
+
+    The mirror of :func:`add`: ``between(calendar, before(calendar, end, x), end)``
+    equals ``x``. Where several instants qualify (the team is closed just before
+    one), the latest is returned, the moment the team opens: a promise due on
+    Monday at 10:00 with two business hours of warning is at risk from Friday's
+    closing minus one hour, not from Saturday. ``seconds == 0`` returns ``end``.
+    Raises CalendarError when no open time exists within three years before ``end``.
+    """
+    _require_aware(end, "end")
+    if not math.isfinite(seconds) or seconds < 0:
+        raise ValueError(f"seconds must be a finite number ≥ 0, got {seconds!r}")
+    end = end.astimezone(UTC)
+    remaining = timedelta(seconds=seconds)
+    if not remaining:
+        return end
+    for opened, closed in _intervals_back(calendar, end, limit_days=_SEARCH_LIMIT_DAYS):
+        closed = min(closed, end)
+        if closed <= opened:
+            continue
+        if remaining <= closed - opened:
+            return closed - remaining
+        remaining -= closed - opened
+    raise AssertionError("unreachable: the walk back ends only by raising")
+
+
 def describe(calendar: Calendar) -> str:
     """Short human text for the calendar.
 
@@ -340,6 +369,29 @@ def _intervals_from(
             )
         yield from intervals
         day += timedelta(days=1)
+
+
+def _intervals_back(calendar: Calendar, end: datetime, *, limit_days: int) -> Iterator[Interval]:
+    """Each day's open UTC intervals, latest first, from the local day of ``end`` backwards.
+
+    Intervals may not overlap, not even across midnight, so a day's intervals in
+    reverse, then the day before's in reverse, run backwards in time. That many
+    consecutive days without open time raise CalendarError.
+    """
+    zone = _zone(calendar.timezone)
+    day = end.astimezone(zone).date()
+    open_after = day
+    while True:
+        intervals = _day_intervals(calendar, day)
+        if intervals:
+            open_after = day - timedelta(days=1)
+        elif (open_after - day).days >= limit_days:
+            raise CalendarError(
+                f"the calendar is never open: no opening hours from {day.isoformat()} "
+                f"through {open_after.isoformat()} ({describe(calendar)})"
+            )
+        yield from reversed(intervals)
+        day -= timedelta(days=1)
 
 
 @functools.lru_cache(maxsize=65_536)

@@ -52,7 +52,9 @@ from cxm.cases.models import (
 )
 from cxm.cases.priority import priority as issue_priority
 from cxm.connectors.models import Source
+from cxm.customers.models import Customer
 from cxm.errors import Conflict, NotFound, ValidationFailed
+from cxm.interactions import reactions
 from cxm.interactions.enums import Channel, Direction
 from cxm.interactions.models import Interaction
 
@@ -411,7 +413,11 @@ def interactions_route(*, ids: Sequence[int] | None = None, limit: int = 2000) -
         standings: dict[int, Standing] = {}
         for interaction in rows:
             _route_one(interaction, calendars, policies, standings, report)
-        Interaction.objects.filter(pk__in=[i.pk for i in rows]).update(routed_at=timezone.now())
+        routed_ids = [i.pk for i in rows]
+        now = timezone.now()
+        Interaction.objects.filter(pk__in=routed_ids).update(routed_at=now)
+        # Promises and journeys see the same interactions, in the same order.
+        reactions.react(routed_ids, now=now)
         report.routed = len(rows)
     return report
 
@@ -471,8 +477,37 @@ def _case_open(
     policies: Mapping[tuple[str, int], SlaPolicy],
     calendar: hours.Calendar,
 ) -> Case:
-    at = interaction.occurred_at
-    customer = interaction.customer
+    text = (interaction.subject or interaction.body or "").strip().splitlines()
+    return _case_create(
+        customer=interaction.customer,
+        channel=interaction.channel,
+        topic=topic,
+        subject=text[0] if text else "",
+        severity=_topic_severity(topic),
+        sentiment=interaction.sentiment_score,
+        at=interaction.occurred_at,
+        standing=standing,
+        policies=policies,
+        calendar=calendar,
+        opened={"interaction": interaction.pk},
+    )
+
+
+def _case_create(
+    *,
+    customer: Customer,
+    channel: str,
+    topic: str,
+    subject: str,
+    severity: str,
+    sentiment: float | None,
+    at: datetime,
+    standing: Standing | None,
+    policies: Mapping[tuple[str, int], SlaPolicy],
+    calendar: hours.Calendar,
+    opened: Mapping[str, Any],
+    messages: int = 1,
+) -> Case:
     previous = (
         Case.objects.filter(
             customer_id=customer.pk,
@@ -483,20 +518,19 @@ def _case_open(
         .order_by("-resolved_at")
         .first()
     )
-    text = (interaction.subject or interaction.body or "").strip().splitlines()
     case = Case(
         customer=customer,
         team_id=customer.team_id,
-        channel=interaction.channel,
-        last_channel=interaction.channel,
+        channel=channel,
+        last_channel=channel,
         topic=topic,
-        subject=(text[0] if text else "")[:300],
-        severity=_topic_severity(topic),
-        sentiment=interaction.sentiment_score,
+        subject=subject[:300],
+        severity=severity,
+        sentiment=sentiment,
         opened_at=at,
         waiting_since=at,
         last_message_at=at,
-        messages=1,
+        messages=messages,
         influence_tier=standing.influence_tier if standing else "none",
         value_tier=standing.value_tier if standing else "unknown",
         recontact_of=previous,
@@ -508,7 +542,7 @@ def _case_open(
         case,
         EventKind.OPENED,
         at,
-        interaction=interaction.pk,
+        **opened,
         channel=case.channel,
         topic=topic,
         priority=case.priority,
@@ -525,6 +559,47 @@ def _case_open(
         _round_robin(case, rotation, at)
     case.save()
     return case
+
+
+@transaction.atomic
+def case_open_for(
+    *,
+    customer_id: int,
+    channel: str,
+    topic: str,
+    subject: str,
+    severity: str = Severity.HIGH,
+    at: datetime,
+    reason: Mapping[str, Any],
+) -> Case:
+    """A case CXM opens itself for an issue no message raised (a promise broken):
+    the company owes the customer the first contact, under the same service
+    levels, priority rules and queue as any other case. No interaction joins it
+    until someone writes."""
+    if channel not in Channel.values:
+        raise ValidationFailed(f"unknown channel '{channel[:20]}'", code="bad_channel")
+    if severity not in Severity.values:
+        raise ValidationFailed(f"unknown severity '{severity[:20]}'", code="bad_severity")
+    customer = Customer.objects.get(pk=customer_id)
+    while customer.merged_into_id is not None:
+        customer = Customer.objects.get(pk=customer.merged_into_id)
+    calendar = Calendars().for_team(customer.team_id)
+    policies = {(p.channel, p.priority): p for p in SlaPolicy.objects.filter(channel=channel)}
+    standing = Standing.objects.filter(customer_id=customer.pk).first()
+    return _case_create(
+        customer=customer,
+        channel=channel,
+        topic=topic,
+        subject=subject,
+        severity=severity,
+        sentiment=None,
+        at=at,
+        standing=standing,
+        policies=policies,
+        calendar=calendar,
+        opened=dict(reason),
+        messages=0,
+    )
 
 
 def _catch_up(case: Case, at: datetime) -> list[SlaClock]:

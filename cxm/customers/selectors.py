@@ -6,6 +6,7 @@ exist, so that guessing ids tells nothing.
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -19,7 +20,7 @@ from cxm.customers import matching, resolution
 from cxm.customers.enums import IdentityKind, MatchMethod, MergeAction, MergeProposalStatus
 from cxm.customers.identifiers import search_keys
 from cxm.customers.models import Customer, Identity, MatchModel, MergeEvent, MergeProposal
-from cxm.errors import NotFound
+from cxm.errors import NotFound, ValidationFailed
 
 MAX_ID = 2**63 - 1
 
@@ -184,6 +185,69 @@ def customer_group_ids(*, customer_id: int) -> list[int]:
         )
         group.extend(frontier)
     return group
+
+
+def customers_absorbed(*, root_ids: Iterable[int]) -> dict[int, int]:
+    """Every customer merged into one of ``root_ids`` (directly or through another
+    merge), mapped to that root: what belongs to a person may still sit on a row
+    merged into their profile. One query per level of merging."""
+    owner = {pk: pk for pk in root_ids}
+    frontier = list(owner)
+    while frontier:
+        rows = list(
+            Customer.objects.filter(merged_into_id__in=frontier)
+            .exclude(pk__in=list(owner))
+            .values_list("pk", "merged_into_id")
+        )
+        for pk, into in rows:
+            owner[pk] = owner[into]
+        frontier = [pk for pk, _ in rows]
+    return {pk: root for pk, root in owner.items() if pk != root}
+
+
+def customer_by_identifiers(*, identifiers: Mapping[str, Any], default_region: str) -> int:
+    """The customer that strong identifiers (``{"crm_id": "C-1042", "email": …}``)
+    name, followed to the profile it was merged into. NotFound when none of them
+    is known; ValidationFailed when they are malformed or name two people."""
+    from cxm.customers import identifiers as identifier_rules
+
+    if not isinstance(identifiers, Mapping) or not identifiers:
+        raise ValidationFailed("give at least one identifier of the customer", code="no_customer")
+    keys = []
+    for kind, raw in identifiers.items():
+        if kind not in IdentityKind.values:
+            raise ValidationFailed(
+                f"'{str(kind)[:40]}' is not an identifier; use one of "
+                + ", ".join(IdentityKind.values),
+                code="bad_identifier",
+            )
+        if not isinstance(raw, str) or not raw.strip() or len(raw) > 320:
+            raise ValidationFailed(
+                f"{kind} must be text of 1 to 320 characters", code="bad_identifier"
+            )
+        try:
+            keys.append(
+                (kind, identifier_rules.normalize(kind, raw, default_region=default_region))
+            )
+        except identifier_rules.InvalidIdentifier as error:
+            raise ValidationFailed(f"{kind}: {error}", code="bad_identifier") from None
+    condition = Q()
+    for kind, value in keys:
+        condition |= Q(kind=kind, value_normalized=value)
+    found = set(Identity.objects.filter(condition).values_list("customer_id", flat=True))
+    roots = set()
+    for pk in found:
+        roots.add(customer_group_ids(customer_id=pk)[0])
+    if not roots:
+        shown = ", ".join(f"{kind} {value}" for kind, value in keys)
+        raise NotFound(f"no customer has {shown[:200]}", code="unknown_customer")
+    if len(roots) > 1:
+        raise ValidationFailed(
+            "these identifiers belong to different customers "
+            f"({', '.join(str(r) for r in sorted(roots))}); send one customer's",
+            code="ambiguous_customer",
+        )
+    return roots.pop()
 
 
 @dataclass(frozen=True)

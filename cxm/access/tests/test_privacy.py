@@ -118,6 +118,14 @@ def test_export_holds_everything_about_the_person_with_a_summary(
         "feedback.Response": 0,
         "insights.LabelledText": 0,
         "interactions.Interaction": 3,
+        # Each customer's first message made them a prospect, before the merge.
+        "journeys.MilestoneReached": 0,
+        "journeys.Purchase": 0,
+        "journeys.StageVisit": 2,
+        "promises.Promise": 0,
+        "promises.PromiseAlert": 0,
+        "promises.PromiseEvent": 0,
+        "promises.PromiseSuggestion": 0,
     }
     text = json.dumps(document)
     for trace in ("ann.lee@example.org", "Ann Lee", "+442079460958", "annlee", "C-1042"):

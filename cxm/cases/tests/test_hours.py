@@ -25,6 +25,7 @@ from cxm.cases.hours import (
     Calendar,
     CalendarError,
     add,
+    before,
     between,
     describe,
     is_open,
@@ -101,6 +102,29 @@ def test_case_opened_at_the_weekend_starts_counting_at_monday_opening() -> None:
     assert list(open_intervals(office, saturday, london(2026, 6, 15, 12, 0))) == [
         (utc(2026, 6, 15, 8, 0), utc(2026, 6, 15, 11, 0))
     ]
+
+
+def test_two_hours_before_monday_ten_is_friday_four() -> None:
+    office = calendar(NINE_TO_FIVE)
+    # Mon 15 June 09:00-10:00 BST gives 1 h, the weekend nothing, Fri 12 June
+    # 16:00-17:00 the other: Fri 16:00 BST = 15:00 UTC (the mirror of add).
+    assert before(office, london(2026, 6, 15, 10, 0), 2 * HOUR) == utc(2026, 6, 12, 15, 0)
+    # Exactly the Monday hour: the latest instant is Monday's opening, not Friday's close.
+    assert before(office, london(2026, 6, 15, 10, 0), HOUR) == utc(2026, 6, 15, 8, 0)
+    # Due on a Sunday: the time left is counted back from Friday's closing.
+    assert before(office, london(2026, 6, 14, 12, 0), 30 * 60) == utc(2026, 6, 12, 15, 30)
+    assert before(office, london(2026, 6, 14, 12, 0), 0) == utc(2026, 6, 14, 11, 0)
+
+
+def test_before_skips_christmas_and_refuses_a_calendar_never_open() -> None:
+    office = calendar(NINE_TO_FIVE, holidays="GB", subdivision="ENG")
+    # Tue 29 Dec 2026 10:00 GMT, 3 h back: 1 h on the 29th, then 25 and 28 Dec are
+    # holidays (and the 26th-27th a weekend), so 2 h on Thu 24 Dec: 15:00 GMT.
+    assert before(office, london(2026, 12, 29, 10, 0), 3 * HOUR) == utc(2026, 12, 24, 15, 0)
+    with pytest.raises(ValueError, match="finite number"):
+        before(office, london(2026, 12, 29, 10, 0), -1)
+    with pytest.raises(ValueError, match="timezone-aware"):
+        before(office, datetime(2026, 12, 29, 10, 0), HOUR)
 
 
 def test_zero_seconds_returns_start_even_when_closed() -> None:
@@ -356,6 +380,19 @@ def test_between_measures_what_add_added(cal: Calendar, start: datetime, seconds
     if seconds >= 1e-3:
         # The last moment before the due time was business time.
         assert is_open(cal, due - timedelta(microseconds=1))
+
+
+@property_settings
+@given(calendars(), instants, durations)
+def test_before_leaves_exactly_the_time_asked_for(
+    cal: Calendar, end: datetime, seconds: float
+) -> None:
+    start = before(cal, end, seconds)
+    assert start <= end
+    assert abs(between(cal, start, end) - seconds) <= 1e-6
+    if seconds >= 1e-3:
+        # The latest such instant: the team is open right after it.
+        assert is_open(cal, start)
 
 
 @property_settings

@@ -1,0 +1,10 @@
+from django.apps import AppConfig
+
+
+class PromisesConfig(AppConfig):
+    name = "cxm.promises"
+    label = "promises"
+    verbose_name = "Promises"
+
+    def ready(self) -> None:
+        from cxm.promises import privacy, reactions  # noqa: F401  (registers them)
