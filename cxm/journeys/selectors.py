@@ -57,7 +57,7 @@ class MilestoneState:
     milestone: Milestone
     due_at: datetime
     reached_at: datetime | None
-    state: str  # reached | reached late | behind | stuck | to come
+    state: str  # reached | reached late | behind | stuck | to come | not recorded
 
 
 @dataclass(frozen=True)
@@ -88,16 +88,20 @@ def onboarding_of(
             progress = max(progress, at)
     behind: MilestoneState | None = None
     value_target = value_days = None
-    value_reached = False
+    value_reached = any(
+        m.marks_value and m.pk in reached and reached[m.pk] <= as_of for m in milestones
+    )
     for milestone in milestones:
         due = purchase.sold_at + timedelta(days=milestone.target_days)
         at = reached.get(milestone.pk)
         if at is not None and at <= as_of:
             state = "reached" if at <= due else "reached late"
             if milestone.marks_value:
-                value_reached = True
                 value_target = float(milestone.target_days)
                 value_days = _days(at, purchase.sold_at)
+        elif value_reached:
+            # Value came without this step being seen: nothing to chase.
+            state = "not recorded"
         elif due < as_of:
             state = "stuck" if _days(as_of, progress) > stuck_days() else "behind"
         else:

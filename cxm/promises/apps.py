@@ -7,4 +7,4 @@ class PromisesConfig(AppConfig):
     verbose_name = "Promises"
 
     def ready(self) -> None:
-        from cxm.promises import privacy, reactions  # noqa: F401  (registers them)
+        from cxm.promises import complaints, privacy, reactions  # noqa: F401  (registers them)
