@@ -51,7 +51,7 @@ def test_every_component_by_hand() -> None:
         "1 promise broken and 1 at risk now (last 180 days)",
     )
     assert found["time_to_value"] == (0.5, "behind on Installed")
-    # (−0.4 + 1) / 2 = 0.3, less half the fall of 0.6 = 0.0.
+    # (-0.4 + 1) / 2 = 0.3, less half the fall of 0.6 = 0.0.
     assert found["sentiment"][0] == pytest.approx(0.0)
     assert found["sentiment"][1] == (
         "mean sentiment -0.40 over 5 messages, down from +0.20 in the 90 days before"
