@@ -17,6 +17,8 @@ from cxm.errors import CXMError
 from cxm.feedback.api import router as feedback_router
 from cxm.insights.api import router as insights_router
 from cxm.interactions.api import router as interactions_router
+from cxm.journeys.api import router as journeys_router
+from cxm.promises.api import router as promises_router
 
 api = NinjaAPI(
     title="CXM API",
@@ -38,6 +40,8 @@ api.add_router("", feedback_router)
 api.add_router("", insights_router)
 api.add_router("", cases_router)
 api.add_router("", channels_router)
+api.add_router("", promises_router)
+api.add_router("", journeys_router)
 
 
 @api.exception_handler(CXMError)

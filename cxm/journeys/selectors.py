@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
-from django.db.models import Avg, Count, F, OuterRef, Q, StdDev, Subquery
+from django.db.models import Avg, Count, F, OuterRef, Q, Subquery
 
 from cxm.access.permissions import Permission
 from cxm.access.selectors import Actor, actor_require, customer_visibility
@@ -28,7 +28,14 @@ from cxm.interactions.enums import Direction
 from cxm.interactions.models import Interaction
 from cxm.journeys import health, survival
 from cxm.journeys.enums import FUNNEL, Stage
-from cxm.journeys.models import HealthWeight, Milestone, MilestoneReached, Purchase, StageVisit
+from cxm.journeys.models import (
+    HealthWeight,
+    Milestone,
+    MilestoneReached,
+    Purchase,
+    StageRule,
+    StageVisit,
+)
 from cxm.promises.enums import PromiseStatus
 from cxm.promises.models import Promise
 
@@ -139,7 +146,7 @@ def _reached(purchase_ids: Iterable[int]) -> dict[int, dict[int, datetime]]:
     return reached
 
 
-def _onboardings(purchases: Sequence[Purchase], as_of: datetime) -> list[Onboarding]:
+def onboardings(purchases: Sequence[Purchase], as_of: datetime) -> list[Onboarding]:
     milestones = _milestones_by_product(p.product for p in purchases)
     reached = _reached(p.pk for p in purchases)
     return [
@@ -166,7 +173,7 @@ def customer_journey(*, actor: Actor, customer_id: int, now: datetime) -> Journe
     )
     current = next((v for v in visits if v.left_at is None and v.customer_id == group[0]), None)
     purchases = list(Purchase.objects.filter(customer_id__in=group).order_by("-sold_at", "-pk"))
-    return Journey(visits, current, _onboardings(purchases, now))
+    return Journey(visits, current, onboardings(purchases, now))
 
 
 @dataclass(frozen=True)
@@ -195,7 +202,7 @@ def onboardings_stalled(
         .select_related("customer")
     )
     stalled = []
-    for onboarding in _onboardings(purchases, now):
+    for onboarding in onboardings(purchases, now):
         if onboarding.behind is not None and onboarding.state in ("behind", "stuck"):
             stalled.append(
                 StalledOnboarding(
@@ -316,6 +323,13 @@ def _stage_at(customer_field: str, moment_field: str) -> Subquery:
     )
 
 
+def _sample_sd(row: Mapping[str, Any]) -> float:
+    n, mean, squares = row["n"], row["mean"], row["squares"]
+    if n < 2:
+        return 0.0
+    return math.sqrt(max(squares - mean * mean, 0.0) * n / (n - 1))
+
+
 def _percentile(values: list[float], share: float) -> float | None:
     if not values:
         return None
@@ -380,7 +394,11 @@ def journey_report(
         .annotate(stage=_stage_at("customer_id", "occurred_at"))
         .values("stage")
         .annotate(
-            n=Count("pk"), mean=Avg("sentiment_score"), sd=StdDev("sentiment_score", sample=True)
+            n=Count("pk"),
+            mean=Avg("sentiment_score"),
+            # A mean of squares rather than StdDev: SQLite's sample deviation of a
+            # single value fails instead of being undefined.
+            squares=Avg(F("sentiment_score") * F("sentiment_score")),
         )
     }
     contacts = {
@@ -423,7 +441,7 @@ def journey_report(
                 if stage not in (Stage.STEADY, Stage.CHURNED)
                 else 0,
                 sentiment=feedback_stats.mean_interval_from_summary(
-                    mean=found["mean"], sd=found["sd"] or 0.0, n=found["n"]
+                    mean=found["mean"], sd=_sample_sd(found), n=found["n"]
                 )
                 if found
                 else feedback_stats.mean_interval([]),
@@ -551,7 +569,7 @@ def health_facts(*, customer_ids: Sequence[int], as_of: datetime) -> dict[int, h
         .filter(Q(ended_at__isnull=True) | Q(ended_at__gt=as_of))
         .order_by("sold_at", "pk")
     )
-    for onboarding in _onboardings(purchases, as_of):
+    for onboarding in onboardings(purchases, as_of):
         if not onboarding.state:
             continue
         # The latest purchase with milestones speaks for the customer.
@@ -642,3 +660,21 @@ def customer_health(*, actor: Actor, customer_id: int, now: datetime) -> health.
         raise NotFound(f"customer {customer_id} was merged into {customer.merged_into_id}")
     facts = health_facts(customer_ids=[customer.pk], as_of=now)[customer.pk]
     return health.score(facts, health_weights())
+
+
+# Settings ---------------------------------------------------------------------------------
+
+
+def milestone_list(*, actor: Actor) -> list[Milestone]:
+    actor_require(actor, Permission.PROMISE_VIEW)
+    return list(Milestone.objects.order_by("product", "position", "pk"))
+
+
+def stage_rule_list(*, actor: Actor) -> list[StageRule]:
+    actor_require(actor, Permission.PROMISE_VIEW)
+    return list(StageRule.objects.order_by("position", "pk"))
+
+
+def health_weight_list(*, actor: Actor) -> dict[str, float]:
+    actor_require(actor, Permission.PROMISE_VIEW)
+    return health_weights()

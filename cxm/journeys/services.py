@@ -312,6 +312,7 @@ def stage_set(
 ) -> StageVisit:
     """A person puts the customer in a stage (a correction, or what no rule sees)."""
     actor_require(actor, Permission.PROMISE_WORK)
+    customer = _customer_visible(actor, customer_id)
     if stage not in Stage.values:
         raise ValidationFailed(f"stage must be one of {', '.join(Stage.values)}", code="bad_stage")
     note = fields.text(note, "note", limit=200, required=True)
@@ -319,7 +320,6 @@ def stage_set(
     when = fields.moment(at, "at") if at is not None else now
     if when > now + timedelta(minutes=5):
         raise ValidationFailed("at is in the future", code="bad_date")
-    customer = _customer_visible(actor, customer_id)
     current = _current(customer.pk)
     if current is not None and current.stage == stage:
         raise Conflict(f"the customer is already in {Stage(stage).label.lower()}")
@@ -390,10 +390,6 @@ PURCHASE_FIELDS = set(PurchaseIn.__dataclass_fields__)
 
 
 def _prepare_purchase(actor: Actor, purchase: PurchaseIn, now: datetime) -> dict[str, Any]:
-    product = _key(purchase.product, "product", limit=PRODUCT_LENGTH)
-    sold_at = fields.moment(purchase.sold_at, "sold_at") if purchase.sold_at is not None else now
-    if sold_at > now + timedelta(minutes=5):
-        raise ValidationFailed("sold_at is in the future", code="bad_date")
     if purchase.customer_id is not None:
         customer = _customer_visible(actor, purchase.customer_id)
     elif purchase.customer:
@@ -407,6 +403,10 @@ def _prepare_purchase(actor: Actor, purchase: PurchaseIn, now: datetime) -> dict
         raise ValidationFailed(
             "say who bought it: customer_id, or the customer's identifiers", code="no_customer"
         )
+    product = _key(purchase.product, "product", limit=PRODUCT_LENGTH)
+    sold_at = fields.moment(purchase.sold_at, "sold_at") if purchase.sold_at is not None else now
+    if sold_at > now + timedelta(minutes=5):
+        raise ValidationFailed("sold_at is in the future", code="bad_date")
     team_name = fields.text(purchase.team, "team", limit=150)
     team_id = customer.team_id
     if team_name:
@@ -612,8 +612,8 @@ def milestone_reach(
     """A person records a milestone CXM could not see (a site visit, a call)."""
     actor_require(actor, Permission.PROMISE_WORK)
     now = timezone.now()
-    note = fields.text(note, "note", limit=500, required=True)
     purchase = _purchase_visible(actor, purchase_id)
+    note = fields.text(note, "note", limit=500, required=True)
     milestone = Milestone.objects.filter(
         product=purchase.product, key=str(key)[:KEY_LENGTH].lower()
     ).first()

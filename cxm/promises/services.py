@@ -547,9 +547,9 @@ def promise_deliver(
     """A person records that what was promised was delivered (and how they know)."""
     actor_require(actor, Permission.PROMISE_WORK)
     now = now or timezone.now()
+    promise = _locked(actor, promise_id)
     note = fields.text(note, "note", limit=MAX_NOTE, required=True)
     at = fields.moment(at, "at") if at is not None else now
-    promise = _locked(actor, promise_id)
     if at > now + timedelta(minutes=5) or at < promise.made_at:
         raise ValidationFailed(
             "the delivery must lie between when the promise was made and now", code="bad_date"
@@ -629,8 +629,8 @@ def promise_break(
     """Someone says the promise cannot be kept: broken now, before its date."""
     actor_require(actor, Permission.PROMISE_WORK)
     now = now or timezone.now()
-    reason = fields.text(reason, "reason", limit=MAX_NOTE, required=True)
     promise = _locked(actor, promise_id)
+    reason = fields.text(reason, "reason", limit=MAX_NOTE, required=True)
     if promise.status not in PENDING_STATUSES:
         raise Conflict(f"this promise is already {promise.get_status_display().lower()}")
     _break(promise, min(now, promise.due_at), actor=actor, reason=reason, automatic=False, now=now)
@@ -651,9 +651,9 @@ def promise_renegotiate(
     """New terms agreed with the customer before the due date; returns the new promise."""
     actor_require(actor, Permission.PROMISE_WORK)
     now = now or timezone.now()
+    promise = _locked(actor, promise_id)
     note = fields.text(note, "note", limit=MAX_NOTE, required=True)
     new_due = fields.moment(due_at, "due_at")
-    promise = _locked(actor, promise_id)
     if promise.status == PromiseStatus.BROKEN:
         raise Conflict(
             f"this promise was broken on {promise.broken_at:%d %b %Y}; record what was agreed "

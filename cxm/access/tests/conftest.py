@@ -23,6 +23,10 @@ from cxm.customers.models import Customer, MergeEvent, MergeProposal
 from cxm.feedback import services as feedback_services
 from cxm.feedback.models import FollowUp, Survey
 from cxm.insights.models import TopicSuggestion
+from cxm.journeys import services as journey_services
+from cxm.journeys.models import Purchase
+from cxm.promises import services as promise_services
+from cxm.promises.models import Promise, PromiseSuggestion
 
 PASSWORD = "a-long-test-passphrase"
 
@@ -38,6 +42,9 @@ class World:
     survey: Survey
     follow_up: FollowUp  # of Sam's detractor answer
     suggestion: TopicSuggestion  # of south texts
+    promise: Promise  # made to Sam, broken (with its alert)
+    promise_suggestion: PromiseSuggestion  # from an agent's message to Sam
+    purchase: Purchase  # Sam's
     users: dict[str, User]
     tokens: dict[str, str]
     token_rows: dict[str, ApiToken]
@@ -99,6 +106,30 @@ def world(db: None) -> World:
         quote_ids=[],
     )
 
+    # An agent promised Sam a call back, and the date passed without it.
+    sam_line = ingest_customer_line(
+        source,
+        "s6",
+        {"email": "sam.south@example.org"},
+        direction="outbound",
+        body="We will call you back tomorrow.",
+    )
+    promise = promise_services.promise_create(
+        actor=None,
+        promise=promise_services.PromiseIn(
+            customer_id=sam_line,
+            kind="call_back",
+            title="Call Sam back",
+            made_at="2026-11-02T09:15:00+00:00",
+            due_at="2026-11-03T17:00:00+00:00",
+        ),
+    )
+    promise_services.promises_sweep(now=promise.due_at)
+    promise.refresh_from_db()
+    purchase = journey_services.purchase_record(
+        actor=None, purchase=journey_services.PurchaseIn(product="fibre-500", customer_id=sam.pk)
+    )
+
     nora.refresh_from_db()
     sam.refresh_from_db()
     return World(
@@ -111,6 +142,9 @@ def world(db: None) -> World:
         survey,
         response.follow_up,
         suggestion,
+        promise,
+        PromiseSuggestion.objects.get(customer=sam),
+        purchase,
         users,
         tokens,
         rows,

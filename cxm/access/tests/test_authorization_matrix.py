@@ -73,6 +73,22 @@ def _kwargs(route: Route, world: World) -> dict[str, Any]:
             values[param] = CaseRow.objects.filter(customer=world.sam).values_list("pk", flat=True)[
                 0
             ]
+        elif param == "promise_id":
+            values[param] = world.promise.pk
+        elif param == "promise_suggestion_id":
+            values[param] = world.promise_suggestion.pk
+        elif param == "alert_id":
+            values[param] = world.promise.alerts.order_by("pk").values_list("pk", flat=True)[0]
+        elif param == "purchase_id":
+            values[param] = world.purchase.pk
+        elif param == "rule_id":  # company-wide: journey stage rules
+            from cxm.journeys.models import StageRule
+
+            values[param] = StageRule.objects.order_by("pk").values_list("pk", flat=True)[0]
+        elif param in ("kind", "product", "component"):  # company-wide settings
+            values[param] = {"kind": "installation", "product": "fibre-500"}.get(
+                param, "promises"
+            )
         elif param == "channel":  # company-wide: the charter, service-level policies
             values[param] = "email"
         elif param == "priority":
@@ -233,9 +249,14 @@ def _hides_sam(response: Any, world: World) -> bool:
 
 
 def _ids(response: Any) -> set[str]:
-    if response.get("Content-Type", "").startswith("application/json"):
-        return {str(item["id"]) for item in response.json().get("items", [])}
-    return set()
+    """The customers a JSON list shows: each item's customer_id, or its id on the
+    customers API itself. Items about no customer (settings, rules) show none."""
+    if not response.get("Content-Type", "").startswith("application/json"):
+        return set()
+    items = response.json().get("items", [])
+    if response.request["PATH_INFO"].startswith("/api/v1/customers"):
+        return {str(item["id"]) for item in items}
+    return {str(item["customer_id"]) for item in items if "customer_id" in item}
 
 
 def test_the_matrix_covers_every_non_public_route(world: World) -> None:

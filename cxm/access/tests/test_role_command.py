@@ -27,7 +27,8 @@ def test_role_set_gives_the_role_and_teams_and_is_audited() -> None:
     assert not actor_can(user, Permission.PRIVACY_ERASE)
     assert (
         out.getvalue()
-        == "ada is now agent: case.view, case.work, customer.merge, customer.view, follow_up.work\n"
+        == "ada is now agent: case.view, case.work, customer.merge, customer.view, follow_up.work, "
+        "promise.view, promise.work\n"
     )
     assert AuditEvent.objects.get().action == AuditAction.ROLE_CHANGED
 

@@ -250,7 +250,7 @@ def test_onboarding_on_track_behind_stuck_and_reached(
     write(sources["field-service"], "job", utc(2026, 1, 10), attributes={"job": "installation"})
 
     def state(day: datetime) -> tuple[str, str]:
-        onboarding = selectors._onboardings([Purchase.objects.get(pk=sale.pk)], day)[0]
+        onboarding = selectors.onboardings([Purchase.objects.get(pk=sale.pk)], day)[0]
         behind = onboarding.behind.milestone.key if onboarding.behind else ""
         return onboarding.state, behind
 
@@ -261,7 +261,7 @@ def test_onboarding_on_track_behind_stuck_and_reached(
     assert state(utc(2026, 1, 31)) == ("behind", "first_use")
     assert state(utc(2026, 2, 1)) == ("stuck", "first_use")
     write(sources["network"], "speed", utc(2026, 2, 10), attributes={"event": "speed_ok"})
-    onboarding = selectors._onboardings([Purchase.objects.get(pk=sale.pk)], utc(2026, 3, 1))[0]
+    onboarding = selectors.onboardings([Purchase.objects.get(pk=sale.pk)], utc(2026, 3, 1))[0]
     assert onboarding.state == "reached"
     assert (onboarding.value_target_days, onboarding.value_days) == (21.0, 35.0)
     assert [m.state for m in onboarding.milestones] == ["reached", "not recorded", "reached late"]

@@ -8,7 +8,6 @@ from datetime import timedelta
 import pytest
 from django.contrib.auth.models import User
 
-from cxm.cases.models import Case
 from cxm.connectors.models import Source
 from cxm.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from cxm.feedback import policy
@@ -86,7 +85,8 @@ def test_the_owner_is_alerted_before_the_due_date_and_a_case_opens_when_it_break
     made.refresh_from_db()
     assert made.status == PromiseStatus.BROKEN
     assert made.broken_at == utc(2026, 11, 9, 10)
-    case = Case.objects.get(pk=made.case_id)
+    case = made.case
+    assert case is not None
     assert (case.customer_id, case.topic, case.channel) == (ann, "broken_promise", "other")
     assert case.subject == "Broken promise: Fibre installed by Monday"
     assert case.opened_at == utc(2026, 11, 9, 10) and case.waiting_since == case.opened_at
