@@ -431,7 +431,9 @@ class SuggestionParams(Schema):
     response={200: SuggestionListOut, **ERRORS},
     summary="Commitments found in agents' messages, waiting for confirmation",
 )
-def promise_suggestion_list(request: HttpRequest, params: Query[SuggestionParams]) -> dict[str, Any]:
+def promise_suggestion_list(
+    request: HttpRequest, params: Query[SuggestionParams]
+) -> dict[str, Any]:
     return {
         "items": [
             suggestion_out(s)
