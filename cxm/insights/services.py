@@ -35,6 +35,9 @@ from cxm.interactions.models import Interaction
 # Fewer labels than this teach a model nothing it can be trusted with.
 MIN_LABELS = 60
 HELD_OUT_SHARE = 0.3
+# The newest inbound texts the learned model reads, without labels, to learn the
+# deployment's words (``sentiment.BaselineEcho``).
+UNLABELLED_TEXTS = 20_000
 MAX_LABELS_PER_REQUEST = 1000
 MAX_TEXT = 10_000
 CACHE_SECONDS = 30.0
@@ -96,8 +99,25 @@ def _learned_for(run: SentimentModelRun) -> Any:
         [labels[i].text for i in train],
         [labels[i].label for i in train],
         baseline=baseline(),
+        unlabelled=_unlabelled_texts(until=run.trained_at),
         seed=run.seed,
     )
+
+
+def _unlabelled_texts(*, until: datetime, limit: int = UNLABELLED_TEXTS) -> list[str]:
+    """The texts of the newest ``limit`` inbound interactions received by ``until``.
+
+    What the learned model reads without labels. By reception time, so that a
+    refit of a run finds the texts its training found (less any erased since),
+    however much history is imported later.
+    """
+    rows = (
+        Interaction.objects.filter(direction=Direction.INBOUND, received_at__lte=until)
+        .order_by("-received_at", "-pk")
+        .values_list("subject", "body")[:limit]
+    )
+    texts = (interaction_text(subject, body)[:MAX_TEXT] for subject, body in rows)
+    return [text for text in texts if text.strip()]
 
 
 def _scorer() -> Any:
@@ -354,10 +374,12 @@ def sentiment_train(*, seed: int = 0, now: datetime | None = None) -> SentimentM
             "every label says the same; label some texts of another sentiment", code="one_class"
         )
     train, held = _split(labels, seed)
+    trained_at = now or timezone.now()
     learned = sentiment.LearnedModel.fit(
         [labels[i].text for i in train],
         [labels[i].label for i in train],
         baseline=baseline(),
+        unlabelled=_unlabelled_texts(until=trained_at),
         seed=seed,
     )
     texts = [labels[i].text for i in held]
@@ -374,7 +396,7 @@ def sentiment_train(*, seed: int = 0, now: datetime | None = None) -> SentimentM
         f"{learned_eval.macro_f1.value:.3f}, baseline {baseline_eval.macro_f1.value:.3f}"
     )
     run = SentimentModelRun.objects.create(
-        trained_at=now or timezone.now(),
+        trained_at=trained_at,
         last_label_id=labels[-1].pk,
         labels=len(labels),
         held_out=len(held),

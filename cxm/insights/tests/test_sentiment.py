@@ -186,6 +186,54 @@ def test_learned_model_is_deterministic(baseline, support):
     assert first.score_many([]) == []
 
 
+def test_reading_is_the_polarity_and_the_valences_it_sums(baseline, plain):
+    for text in ("Still waiting for my refund, thanks a lot.", "Loved it 😍 honestly", ""):
+        polarity, valences = baseline.reading(text)
+        assert polarity == baseline.polarity(text)
+    # Emoji are described as VADER describes them; no rule fires here, so plain VADER agrees.
+    assert baseline.polarity("Loved it 😍 honestly") == plain.polarity("Loved it 😍 honestly")
+    polarity, valences = baseline.reading("good, but the support line was awful")
+    assert len(valences) == 7
+    assert min(valences) < 0 < max(valences)
+
+
+def test_echo_learns_a_word_from_unlabelled_texts(baseline):
+    unlabelled = [
+        "zorbflix crashed again, awful",
+        "terrible night, zorbflix froze",
+        "zorbflix is a disaster",
+        "hate zorbflix, useless",
+        "the new router is great",
+        "love the fast speed",
+        "lovely engineer, thanks",
+        "what time do you open",
+        "my account number is 5521",
+    ]
+    assert baseline.score("zorbflix").label == "neutral"
+    echo = sentiment.BaselineEcho(unlabelled, baseline=baseline)
+    [row] = echo.log_probabilities(["zorbflix"])
+    assert sentiment.LABELS[int(row.argmax())] == "negative"
+    assert echo.log_probabilities([]).shape == (0, 3)
+    neutral = ["what time do you open", "which port does the box go into"]
+    alike = sentiment.BaselineEcho(neutral, baseline=baseline)
+    assert alike.log_probabilities(["zorbflix"]).tolist() == [[0.0, 0.0, 0.0]]
+
+
+def test_learned_model_reads_unlabelled_texts(baseline, support):
+    texts, labels = support
+    unlabelled = ["zorbflix crashed again, awful", "zorbflix froze, terrible"] * 3
+    without = sentiment.LearnedModel.fit(texts, labels, baseline=baseline, seed=0)
+    first = sentiment.LearnedModel.fit(
+        texts, labels, baseline=baseline, unlabelled=unlabelled, seed=0
+    )
+    second = sentiment.LearnedModel.fit(
+        texts, labels, baseline=baseline, unlabelled=unlabelled, seed=0
+    )
+    probe = ["zorbflix again", "thanks, all sorted"]
+    assert first.score_many(probe) == second.score_many(probe)
+    assert first.score_many(probe) != without.score_many(probe)
+
+
 def test_learned_model_rejects_bad_labels(baseline):
     with pytest.raises(ValueError, match="unknown labels"):
         sentiment.LearnedModel.fit(["a", "b"], ["good", "bad"], baseline=baseline)
