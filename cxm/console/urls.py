@@ -1,6 +1,6 @@
 from django.urls import path
 
-from cxm.console import case_views, views
+from cxm.console import case_views, promise_views, views
 
 app_name = "console"
 
@@ -63,4 +63,37 @@ urlpatterns = [
         case_views.charter_remove,
         name="charter-remove",
     ),
+    path("gaps/", promise_views.gaps, name="gaps"),
+    path(
+        "promise-alerts/<int:alert_id>/acknowledge/",
+        promise_views.alert_acknowledge,
+        name="promise-alert-acknowledge",
+    ),
+    path("promises/", promise_views.promises, name="promises"),
+    path("promises/new/", promise_views.promise_new, name="promise-new"),
+    path("promises/keeping/", promise_views.keeping, name="promise-keeping"),
+    path("promises/suggestions/", promise_views.suggestions, name="promise-suggestions"),
+    path(
+        "promises/suggestions/<int:promise_suggestion_id>/confirm/",
+        promise_views.suggestion_confirm,
+        name="promise-suggestion-confirm",
+    ),
+    path(
+        "promises/suggestions/<int:promise_suggestion_id>/dismiss/",
+        promise_views.suggestion_dismiss,
+        name="promise-suggestion-dismiss",
+    ),
+    path("promises/<int:promise_id>/", promise_views.promise_page, name="promise"),
+    path(
+        "promises/<int:promise_id>/deliver/",
+        promise_views.promise_deliver,
+        name="promise-deliver",
+    ),
+    path("promises/<int:promise_id>/break/", promise_views.promise_break, name="promise-break"),
+    path(
+        "promises/<int:promise_id>/renegotiate/",
+        promise_views.promise_renegotiate,
+        name="promise-renegotiate",
+    ),
+    path("journey/", promise_views.journey, name="journey"),
 ]

@@ -21,7 +21,7 @@ from cxm.access.decorators import console_view, request_ip
 from cxm.access.permissions import Permission
 from cxm.access.selectors import actor_can
 from cxm.cases import selectors as case_selectors
-from cxm.console import charts
+from cxm.console import charts, promise_views
 from cxm.customers import selectors, services
 from cxm.customers.enums import MergeAction
 from cxm.customers.selectors import ChannelCount
@@ -102,6 +102,7 @@ def customer_detail(request: HttpRequest, customer_id: int) -> HttpResponse:
             )
             if sees_cases
             else None,
+            **promise_views.customer_context(request, customer),
         },
     )
 

@@ -15,6 +15,8 @@ from pydantic import Field
 from cxm.access.permissions import Permission
 from cxm.connectors.auth import TokenAuth, acting_party, requires
 from cxm.connectors.models import ApiToken
+from cxm.customers import selectors as customer_selectors
+from cxm.customers.models import Customer
 from cxm.interactions.schemas import ErrorOut
 from cxm.journeys import health, selectors, services, survival
 from cxm.journeys.models import Milestone, StageRule, StageVisit
@@ -46,6 +48,12 @@ StageName = Literal[
 
 def _round(value: float | None, digits: int = 1) -> float | None:
     return None if value is None or value != value else round(value, digits)
+
+
+def _customer(request: HttpRequest, customer_id: int) -> tuple[Customer, list[int]]:
+    """The customer the actor may see (NotFound otherwise), and its rows."""
+    customer = customer_selectors.customer_get(actor=acting_party(request), customer_id=customer_id)
+    return customer, customer_selectors.customer_group_ids(customer_id=customer.pk)
 
 
 class VisitOut(Schema):
@@ -126,9 +134,8 @@ class JourneyOut(Schema):
 )
 def customer_journey(request: HttpRequest, customer_id: int) -> dict[str, Any]:
     now = timezone.now()
-    journey = selectors.customer_journey(
-        actor=acting_party(request), customer_id=customer_id, now=now
-    )
+    customer, group = _customer(request, customer_id)
+    journey = selectors.customer_journey(customer=customer, group=group, now=now)
     return {
         "customer_id": customer_id,
         "stage": journey.current.stage if journey.current else None,
@@ -205,9 +212,8 @@ def health_out(customer_id: int, result: health.Health) -> dict[str, Any]:
     summary="A customer's health score with every component and why",
 )
 def customer_health(request: HttpRequest, customer_id: int) -> dict[str, Any]:
-    result = selectors.customer_health(
-        actor=acting_party(request), customer_id=customer_id, now=timezone.now()
-    )
+    customer, group = _customer(request, customer_id)
+    result = selectors.customer_health(customer=customer, group=group, now=timezone.now())
     return health_out(customer_id, result)
 
 

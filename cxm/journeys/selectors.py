@@ -162,16 +162,18 @@ class Journey:
     onboardings: list[Onboarding]
 
 
-def customer_journey(*, actor: Actor, customer_id: int, now: datetime) -> Journey:
-    """A customer's stages, oldest first, and the onboarding of what they bought."""
-    customer = customer_selectors.customer_get(actor=actor, customer_id=customer_id)
-    group = customer_selectors.customer_group_ids(customer_id=customer.pk)
+def customer_journey(*, customer: Customer, group: Sequence[int], now: datetime) -> Journey:
+    """A customer's stages, oldest first, and the onboarding of what they bought.
+
+    ``customer``: found through ``customers.selectors.customer_get`` by the caller
+    (who may see it); ``group``: its rows (``customer_group_ids``), root first.
+    """
     visits = list(
         StageVisit.objects.filter(customer_id__in=group)
         .select_related("rule")
         .order_by("entered_at", "pk")
     )
-    current = next((v for v in visits if v.left_at is None and v.customer_id == group[0]), None)
+    current = next((v for v in visits if v.left_at is None and v.customer_id == customer.pk), None)
     purchases = list(Purchase.objects.filter(customer_id__in=group).order_by("-sold_at", "-pk"))
     return Journey(visits, current, onboardings(purchases, now))
 
@@ -530,11 +532,17 @@ def _owners(customer_ids: Sequence[int]) -> dict[int, int]:
     return owner
 
 
-def health_facts(*, customer_ids: Sequence[int], as_of: datetime) -> dict[int, health.Facts]:
+def health_facts(
+    *, customer_ids: Sequence[int], as_of: datetime, owners: Mapping[int, int] | None = None
+) -> dict[int, health.Facts]:
     """What the health score looks at for each customer (with the rows merged into
     them), using only what was known at ``as_of``: the same facts for the customer
-    page now and for a backtest in the past. A fixed number of queries."""
-    owner = _owners(customer_ids)
+    page now and for a backtest in the past. A fixed number of queries.
+
+    ``owners``: every customer row mapped to the customer it belongs to, when the
+    caller knows it already.
+    """
+    owner = dict(owners) if owners is not None else _owners(customer_ids)
     ids = list(owner)
     facts: dict[int, dict[str, Any]] = {pk: {} for pk in customer_ids}
 
@@ -654,11 +662,13 @@ def health_facts(*, customer_ids: Sequence[int], as_of: datetime) -> dict[int, h
     return {pk: health.Facts(**values) for pk, values in facts.items()}
 
 
-def customer_health(*, actor: Actor, customer_id: int, now: datetime) -> health.Health:
-    customer = customer_selectors.customer_get(actor=actor, customer_id=customer_id)
+def customer_health(*, customer: Customer, group: Sequence[int], now: datetime) -> health.Health:
+    """The health score of a customer the caller found visible (``customer_get``),
+    over its rows ``group``."""
     if customer.merged_into_id is not None:
-        raise NotFound(f"customer {customer_id} was merged into {customer.merged_into_id}")
-    facts = health_facts(customer_ids=[customer.pk], as_of=now)[customer.pk]
+        raise NotFound(f"customer {customer.pk} was merged into {customer.merged_into_id}")
+    owners = dict.fromkeys(group, customer.pk)
+    facts = health_facts(customer_ids=[customer.pk], as_of=now, owners=owners)[customer.pk]
     return health.score(facts, health_weights())
 
 

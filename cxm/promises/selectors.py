@@ -5,6 +5,7 @@ actor may see (the promises of the customers it may see)."""
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -107,9 +108,12 @@ def promise_get(*, actor: Actor, promise_id: int) -> Promise:
     return promise
 
 
-def customer_promises(*, actor: Actor, customer_id: int, limit: int = 100) -> list[Promise]:
+def customer_promises(
+    *, actor: Actor, customer_id: int, limit: int = 100, group: Sequence[int] | None = None
+) -> list[Promise]:
     """A customer's promises (their merged rows' too): pending first, by due date."""
-    group = customer_selectors.customer_group_ids(customer_id=customer_id)
+    if group is None:
+        group = customer_selectors.customer_group_ids(customer_id=customer_id)
     promises = list(
         visible_promises(actor)
         .filter(customer_id__in=group)
@@ -164,14 +168,19 @@ def alerts_for(*, actor: Actor, limit: int = 100) -> list[PromiseAlert]:
 
 
 def suggestions_pending(
-    *, actor: Actor, customer_id: int | None = None, limit: int = 100
+    *,
+    actor: Actor,
+    customer_id: int | None = None,
+    limit: int = 100,
+    group: Sequence[int] | None = None,
 ) -> list[PromiseSuggestion]:
     actor_require(actor, Permission.PROMISE_VIEW)
     suggestions = PromiseSuggestion.objects.filter(
         customer_visibility(actor, prefix="customer__"), status=SuggestionStatus.PENDING
     )
     if customer_id is not None:
-        group = customer_selectors.customer_group_ids(customer_id=customer_id)
+        if group is None:
+            group = customer_selectors.customer_group_ids(customer_id=customer_id)
         suggestions = suggestions.filter(customer_id__in=group)
     return list(
         suggestions.select_related("customer", "interaction").order_by("-created_at", "-pk")[:limit]

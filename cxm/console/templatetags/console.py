@@ -211,3 +211,9 @@ def time_left(seconds: Any) -> str:
     if seconds < 0:
         return f"breached {format_duration(-float(seconds))} ago"
     return f"{format_duration(float(seconds))} left"
+
+
+@register.filter
+def get_item(mapping: Any, key: Any) -> Any:
+    """``mapping[key]`` in a template; None when absent."""
+    return mapping.get(key) if hasattr(mapping, "get") else None

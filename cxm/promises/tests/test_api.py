@@ -75,7 +75,7 @@ def test_an_agent_records_a_promise_and_sees_it_break(ann: int, dan_client: Clie
 
 
 def test_bad_requests_get_reasons_and_change_nothing(ann: int, dan_client: Client) -> None:
-    cases = [
+    cases: list[tuple[dict[str, Any], str]] = [
         (
             {
                 "customer_id": ann,
