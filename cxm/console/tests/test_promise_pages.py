@@ -168,7 +168,8 @@ def test_delivering_breaking_and_renegotiating_from_the_promise_page(
         {"due_at": "2031-01-01T12:00", "note": "Ann agreed to wait", "title": ""},
     )
 
-    assert page.status_code == 200 and "No rule sees it: record the delivery by hand." in page.content.decode()
+    assert page.status_code == 200
+    assert "No rule sees it: record the delivery by hand." in page.content.decode()
     assert no_note.status_code == 422 and "Note is required." in no_note.content.decode()
     assert kept.status_code == 302
     at_risk.refresh_from_db()
