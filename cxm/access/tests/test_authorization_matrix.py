@@ -86,9 +86,7 @@ def _kwargs(route: Route, world: World) -> dict[str, Any]:
 
             values[param] = StageRule.objects.order_by("pk").values_list("pk", flat=True)[0]
         elif param in ("kind", "product", "component"):  # company-wide settings
-            values[param] = {"kind": "installation", "product": "fibre-500"}.get(
-                param, "promises"
-            )
+            values[param] = {"kind": "installation", "product": "fibre-500"}.get(param, "promises")
         elif param == "channel":  # company-wide: the charter, service-level policies
             values[param] = "email"
         elif param == "priority":
