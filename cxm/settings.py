@@ -277,6 +277,8 @@ CXM_MATCH_RETRAIN_DAYS = int(os.environ.get("CXM_MATCH_RETRAIN_DAYS", 7))
 CXM_SURVEY_COOLDOWN_DAYS = int(os.environ.get("CXM_SURVEY_COOLDOWN_DAYS", 30))
 CXM_SURVEY_DAILY_CAP = int(os.environ.get("CXM_SURVEY_DAILY_CAP", 0)) or None
 CXM_SURVEY_FOLLOW_UP_DAYS = int(os.environ.get("CXM_SURVEY_FOLLOW_UP_DAYS", 2))
+# An onboarding behind on a milestone is stuck after this many days without progress.
+CXM_ONBOARDING_STUCK_DAYS = int(os.environ.get("CXM_ONBOARDING_STUCK_DAYS", 21))
 # Batches with up to this many texts get sentiment and topics at ingest; the
 # texts of larger ones are enriched by the worker, so bulk loads keep their pace.
 CXM_ENRICH_INLINE_MAX = int(os.environ.get("CXM_ENRICH_INLINE_MAX", 100))
