@@ -221,7 +221,7 @@ def customer_by_identifiers(*, identifiers: Mapping[str, Any], default_region: s
                 + ", ".join(IdentityKind.values),
                 code="bad_identifier",
             )
-        if not isinstance(raw, str) or not raw.strip() or len(raw) > 320:
+        if not isinstance(raw, str) or not raw.strip() or len(raw) > 320 or "\x00" in raw:
             raise ValidationFailed(
                 f"{kind} must be text of 1 to 320 characters", code="bad_identifier"
             )

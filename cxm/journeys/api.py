@@ -12,6 +12,7 @@ from django.utils import timezone
 from ninja import Query, Router, Schema, Status
 from pydantic import Field
 
+from cxm import fields
 from cxm.access.permissions import Permission
 from cxm.connectors.auth import TokenAuth, acting_party, requires
 from cxm.connectors.models import ApiToken
@@ -385,8 +386,10 @@ class PeriodParams(Schema):
 
 
 def _period(params: PeriodParams, days: int = 180) -> tuple[datetime, datetime]:
-    until = params.until or timezone.now()
-    return params.since or until - timedelta(days=days), until
+    """The period asked for, each end with its time zone and within 1970-9999."""
+    until = fields.moment(params.until, "until") if params.until else timezone.now()
+    since = fields.moment(params.since, "since") if params.since else until - timedelta(days=days)
+    return since, until
 
 
 class DurationOut(Schema):

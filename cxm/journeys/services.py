@@ -124,11 +124,23 @@ def milestone_set(*, actor: Actor, product: str, key: str, milestone: MilestoneI
     return row
 
 
+def _key_or_none(value: Any, limit: int) -> str | None:
+    """A key as stored, or None for text that cannot be one (and so names nothing)."""
+    text = str(value).strip().lower()
+    if not text or len(text) > limit or not all(c.isalnum() or c in "-_." for c in text):
+        return None
+    return text
+
+
 def milestone_delete(*, actor: Actor, product: str, key: str) -> None:
     actor_require(actor, Permission.JOURNEY_MANAGE)
-    deleted, _ = Milestone.objects.filter(
-        product=str(product)[:PRODUCT_LENGTH].lower(), key=str(key)[:KEY_LENGTH].lower()
-    ).delete()
+    product_key, milestone_key = (
+        _key_or_none(product, PRODUCT_LENGTH),
+        _key_or_none(key, KEY_LENGTH),
+    )
+    deleted = 0
+    if product_key and milestone_key:
+        deleted, _ = Milestone.objects.filter(product=product_key, key=milestone_key).delete()
     if not deleted:
         raise NotFound(f"there is no milestone '{str(key)[:40]}' of '{str(product)[:60]}'")
 
@@ -614,9 +626,12 @@ def milestone_reach(
     now = timezone.now()
     purchase = _purchase_visible(actor, purchase_id)
     note = fields.text(note, "note", limit=500, required=True)
-    milestone = Milestone.objects.filter(
-        product=purchase.product, key=str(key)[:KEY_LENGTH].lower()
-    ).first()
+    milestone_key = _key_or_none(key, KEY_LENGTH)
+    milestone = (
+        Milestone.objects.filter(product=purchase.product, key=milestone_key).first()
+        if milestone_key
+        else None
+    )
     if milestone is None:
         raise NotFound(f"{purchase.product} has no milestone '{str(key)[:40]}'")
     when = fields.moment(at, "at") if at is not None else now

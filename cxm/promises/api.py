@@ -11,6 +11,7 @@ from django.utils import timezone
 from ninja import Query, Router, Schema, Status
 from pydantic import Field
 
+from cxm import fields
 from cxm.access.permissions import Permission
 from cxm.connectors.auth import TokenAuth, acting_party, requires
 from cxm.connectors.models import ApiToken
@@ -593,8 +594,8 @@ KEEPING_RULE = (
     summary="Promise-keeping rates by team, person or kind, and who over-promises",
 )
 def promise_keeping(request: HttpRequest, params: Query[KeepingParams]) -> dict[str, Any]:
-    until = params.until or timezone.now()
-    since = params.since or until - timedelta(days=90)
+    until = fields.moment(params.until, "until") if params.until else timezone.now()
+    since = fields.moment(params.since, "since") if params.since else until - timedelta(days=90)
     report = selectors.keeping_report(
         actor=acting_party(request), since=since, until=until, by=params.by
     )

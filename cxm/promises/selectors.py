@@ -73,6 +73,8 @@ def promise_list(
     if team_id is not None:
         promises = promises.filter(team_id=team_id)
     if made_by:
+        if "\x00" in made_by:
+            raise ValidationFailed("made_by contains a NUL character", code="bad_field")
         promises = promises.filter(made_by_label=made_by)
     if customer_id is not None:
         if not 0 < customer_id < 2**62:

@@ -89,6 +89,8 @@ MAX_IMPORT_LINES = 10_000
 # A promise broken longer ago than this (an imported history) opens no case: the
 # customer's moment has passed, and a case would sit in the queue already breached.
 CASE_WINDOW = timedelta(days=7)
+# A due date further out than this is a typing mistake, not a promise.
+MAX_HORIZON = timedelta(days=20 * 366)
 BROKEN_TOPIC = "broken_promise"
 SWEEP_CHUNK = 500
 
@@ -275,6 +277,10 @@ def _prepare(actor: Actor, promise: PromiseIn, now: datetime) -> _Prepared:
     due_at = fields.moment(promise.due_at, "due_at")
     if due_at < made_at:
         raise ValidationFailed("due_at is before the promise was made (made_at)", code="bad_date")
+    if due_at - made_at > MAX_HORIZON:
+        raise ValidationFailed(
+            "due_at is more than 20 years after the promise was made", code="bad_date"
+        )
     delivered_at = (
         fields.moment(promise.delivered_at, "delivered_at")
         if promise.delivered_at is not None
@@ -664,6 +670,8 @@ def promise_renegotiate(
         raise Conflict(f"this promise is already {promise.get_status_display().lower()}")
     if new_due <= now:
         raise ValidationFailed("the new due date must be in the future", code="bad_date")
+    if new_due - now > MAX_HORIZON:
+        raise ValidationFailed("the new due date is more than 20 years away", code="bad_date")
     successor = Promise.objects.create(
         customer_id=promise.customer_id,
         kind=promise.kind,

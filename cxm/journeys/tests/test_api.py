@@ -237,3 +237,22 @@ def test_reports_answer_for_an_empty_company(admin_client: Client) -> None:
         ).status_code
         == 422
     )
+
+
+def test_what_no_database_can_store_is_refused_before_it_is_asked(admin_client: Client) -> None:
+    naive = admin_client.get("/api/v1/time-to-value?until=2026-11-01T00:00:00")
+    ancient = admin_client.get("/api/v1/journey?until=0001-01-02T00:00:00Z")
+    nul_delete = send(admin_client, "DELETE", "/api/v1/milestones/fibre%00/installed")
+    too_far = send(
+        admin_client,
+        "POST",
+        "/api/v1/promises",
+        {"customer_id": 1, "kind": "price", "title": "x", "due_at": "9999-12-31T23:59:00Z"},
+    )
+
+    assert naive.status_code == 422 and "needs a time zone" in naive.json()["message"]
+    assert ancient.status_code == 422 and ancient.json()["message"] == "until is out of range"
+    assert nul_delete.status_code == 404
+    assert too_far.status_code == 422
+    assert too_far.json()["message"] == "due_at is more than 20 years after the promise was made"
+    assert admin_client.get("/api/v1/promises?made_by=a%00b").status_code == 422
