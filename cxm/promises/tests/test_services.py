@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import pytest
 from django.contrib.auth.models import User
@@ -435,3 +435,28 @@ def test_a_fresh_broken_promise_holds_back_surveys(ann: int, dan: User) -> None:
 
     assert made.status == PromiseStatus.BROKEN
     assert "a promise broken" in policy.held_back([ann], now=now)[ann]
+
+
+def test_a_survey_sent_for_a_past_moment_heeds_the_promises_broken_before_it(
+    ann: int, dan: User
+) -> None:
+    # Broken when its date passed, Mon 9 Nov 10:00; the engineer came on the 12th.
+    made = promise(dan, ann)
+    services.promises_sweep(now=utc(2026, 11, 10))
+    services.promise_deliver(
+        actor=dan,
+        promise_id=made.pk,
+        note="engineer came",
+        at=utc(2026, 11, 12, 11),
+        now=utc(2026, 11, 12, 12),
+    )
+    made.refresh_from_db()
+    assert (made.status, made.delivered_late_at) == (PromiseStatus.BROKEN, utc(2026, 11, 12, 11))
+
+    def reason(at: datetime) -> str | None:
+        return policy.held_back([ann], now=at).get(ann)
+
+    # Asked before it broke and once it was delivered; held back in between.
+    assert reason(utc(2026, 11, 9, 9)) is None
+    assert "a promise broken" in (reason(utc(2026, 11, 11)) or "")
+    assert reason(utc(2026, 11, 13)) is None
