@@ -371,13 +371,19 @@ def _create(actor: Actor, prepared: _Prepared, source: Source | None, now: datet
         made_by=promise.made_by_label,
     )
     if prepared.delivered_at is not None:
-        _deliver(promise, prepared.delivered_at, actor=actor, note="delivery sent with the promise")
+        _deliver(
+            promise,
+            prepared.delivered_at,
+            actor=actor,
+            note="delivery sent with the promise",
+            now=now,
+        )
     else:
-        _evidence_search(promise)
+        _evidence_search(promise, now)
     return promise
 
 
-def _evidence_search(promise: Promise) -> None:
+def _evidence_search(promise: Promise, now: datetime) -> None:
     """Interactions already in CXM since the promise was made that prove it kept."""
     rule = InteractionRule.from_dict(promise.evidence_rule)
     if rule.empty:
@@ -391,7 +397,7 @@ def _evidence_search(promise: Promise) -> None:
     )
     for row in candidates[:5000].iterator():
         if rule.matches(_facts(row)):
-            _deliver(promise, row.occurred_at, interaction=row)
+            _deliver(promise, row.occurred_at, interaction=row, now=now)
             return
 
 
@@ -502,6 +508,7 @@ def _deliver(
     actor: Actor = None,
     interaction: Interaction | None = None,
     note: str = "",
+    now: datetime | None = None,
 ) -> None:
     """What was promised arrived at ``at``: kept if by the due date, else late."""
     proof: dict[str, Any] = {"interaction": interaction.pk} if interaction is not None else {}
@@ -524,7 +531,9 @@ def _deliver(
         _event(promise, PromiseEventKind.KEPT, at, actor=actor, **proof)
         return
     if promise.status in PENDING_STATUSES and not on_time:
-        _break(promise, promise.due_at, actor=None, reason="due date passed", automatic=True)
+        _break(
+            promise, promise.due_at, actor=None, reason="due date passed", automatic=True, now=now
+        )
     if promise.status == PromiseStatus.BROKEN and promise.delivered_late_at is None:
         promise.delivered_late_at = at
         if promise.evidence_interaction is None:
@@ -564,7 +573,7 @@ def promise_deliver(
         raise Conflict(f"this promise is already {promise.get_status_display().lower()}")
     if promise.status == PromiseStatus.BROKEN and promise.delivered_late_at is not None:
         raise Conflict("the late delivery of this promise is already recorded")
-    _deliver(promise, at, actor=actor, note=note)
+    _deliver(promise, at, actor=actor, note=note, now=now)
     return promise
 
 
@@ -845,7 +854,7 @@ def interactions_observe(ids: Sequence[int], now: datetime) -> ObserveReport:
                 rule = rules[promise.pk] = InteractionRule.from_dict(promise.evidence_rule)
             if not rule.matches(facts):
                 continue
-            _deliver(promise, row.occurred_at, interaction=row)
+            _deliver(promise, row.occurred_at, interaction=row, now=now)
             if promise.status == PromiseStatus.KEPT:
                 report.kept += 1
             else:

@@ -183,6 +183,35 @@ def test_evidence_after_the_due_date_is_a_late_delivery_of_a_broken_promise(
     assert late.detail["late_seconds"] == 2 * 86_400 + 5 * 3600
 
 
+def test_a_late_delivery_already_on_record_is_judged_as_of_the_given_now(
+    ann: int, dan: User
+) -> None:
+    """An order system sends the promise after the engineer came late: broken on its
+    date, delivered late, and a case opened only if it broke within the week before
+    the ``now`` the import gives (not the wall clock's)."""
+    from cxm.connectors import services as connector_services
+
+    field = connector_services.source_get_or_create(name="field-service")
+    interaction(
+        field,
+        "job-1",
+        utc(2026, 11, 11, 15),
+        channel="in_person",
+        direction="outbound",
+        attributes={"job": "installation", "status": "done"},
+    )
+
+    fresh = promise(None, ann, evidence_rule=INSTALLED, now=utc(2026, 11, 12, 12))
+    old = promise(None, ann, evidence_rule=INSTALLED, now=utc(2026, 11, 30))
+
+    assert (fresh.status, fresh.delivered_late_at) == (
+        PromiseStatus.BROKEN,
+        utc(2026, 11, 11, 15),
+    )
+    assert fresh.case is not None and fresh.case.opened_at == utc(2026, 11, 9, 10)
+    assert old.status == PromiseStatus.BROKEN and old.case is None
+
+
 def test_evidence_dated_in_time_that_arrives_after_the_sweep_keeps_the_promise(
     ann: int, dan: User
 ) -> None:
