@@ -484,11 +484,16 @@ def _outcomes(actor: Actor, since: datetime, until: datetime) -> list[JourneyOut
             "customer_id", flat=True
         )
     )
-    late = set(
-        MilestoneReached.objects.filter(purchase__customer_id__in=buyers)
-        .filter(reached_at__gt=F("purchase__sold_at") + _target_interval())
-        .values_list("purchase__customer_id", flat=True)
-    )
+    # Compared here, not in SQL: SQLite cannot multiply the target days into an interval.
+    late = {
+        customer_id
+        for customer_id, reached_at, sold_at, target_days in MilestoneReached.objects.filter(
+            purchase__customer_id__in=buyers
+        ).values_list(
+            "purchase__customer_id", "reached_at", "purchase__sold_at", "milestone__target_days"
+        )
+        if reached_at > sold_at + timedelta(days=target_days)
+    }
     outcomes = []
     for label, marked in (
         ("a promise broken", broken),
@@ -507,14 +512,6 @@ def _outcomes(actor: Actor, since: datetime, until: datetime) -> list[JourneyOut
             )
         )
     return outcomes
-
-
-def _target_interval() -> Any:
-    from django.db.models import DurationField, ExpressionWrapper
-
-    return ExpressionWrapper(
-        F("milestone__target_days") * timedelta(days=1), output_field=DurationField()
-    )
 
 
 # Health ---------------------------------------------------------------------------------

@@ -130,6 +130,33 @@ def test_a_journey_cradle_to_grave(sources: dict[str, Source], fibre: None) -> N
     ]
 
 
+def test_the_journey_report_tells_who_left_after_a_late_onboarding(
+    sources: dict[str, Source], fibre: None
+) -> None:
+    ann = write(sources["helpdesk"], "ask", utc(2026, 1, 5), body="Can I get fibre?")
+    services.purchase_record(
+        actor=None,
+        purchase=services.PurchaseIn(product="fibre-500", customer_id=ann, sold_at=utc(2026, 1, 6)),
+        now=utc(2026, 1, 6),
+    )
+    # Installed on day 10 against a target of 7; cancelled in March.
+    write(
+        sources["field-service"],
+        "job",
+        utc(2026, 1, 16),
+        direction="outbound",
+        attributes={"job": "installation"},
+    )
+    write(sources["crm"], "close", utc(2026, 3, 1), attributes={"event": "cancelled"})
+
+    report = selectors.journey_report(
+        actor=None, since=utc(2026, 1, 1), until=utc(2026, 4, 1), now=utc(2026, 4, 1)
+    )
+
+    late = next(o for o in report.outcomes if o.label == "an onboarding milestone reached late")
+    assert (late.with_it.value, late.with_it.n, late.without_it.n) == (100.0, 1, 0)
+
+
 def test_an_active_crm_account_starts_in_steady_service(sources: dict[str, Source]) -> None:
     ann = write(sources["crm"], "record", utc(2026, 1, 5), attributes={"account_status": "Active"})
     write(sources["helpdesk"], "ask", utc(2026, 1, 6))
