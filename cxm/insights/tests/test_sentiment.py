@@ -1,8 +1,11 @@
 from __future__ import annotations
 
+import math
 from pathlib import Path
 
+import numpy as np
 import pytest
+from scipy import sparse
 
 from cxm.insights import sentiment
 
@@ -217,6 +220,47 @@ def test_echo_learns_a_word_from_unlabelled_texts(baseline):
     neutral = ["what time do you open", "which port does the box go into"]
     alike = sentiment.BaselineEcho(neutral, baseline=baseline)
     assert alike.log_probabilities(["zorbflix"]).tolist() == [[0.0, 0.0, 0.0]]
+
+
+def test_naive_bayes_against_hand_computed_counts():
+    # Words (bad, good); "good good" is positive, "bad" negative; Laplace smoothing.
+    counts = sparse.csr_matrix(np.array([[0, 2], [1, 0]]))
+    model = sentiment.NaiveBayesEM(counts, ["positive", "negative"], sparse.csr_matrix((0, 2)))
+    expected = np.log(
+        [[2 / 3, 1 / 3], [1 / 2, 1 / 2], [1 / 4, 3 / 4]]
+    )  # negative, neutral, positive
+    assert model.word_log_probability == pytest.approx(expected)
+    assert model.class_log_prior == pytest.approx(np.log([2 / 5, 1 / 5, 2 / 5]))
+    [cues] = model.cues(sparse.csr_matrix(np.array([[0, 1]])))
+    # One "good": positive 2/5 * 3/4 = 0.3, neutral 1/5 * 1/2 = 0.1, negative 2/5 * 1/3.
+    assert cues == pytest.approx([math.log((2 / 15) / 0.3), math.log(0.1 / 0.3), 0.0])
+
+
+def test_naive_bayes_em_learns_a_word_only_unlabelled_texts_have():
+    # Words (bad, good, zorb): "zorb" keeps company with "bad" in texts no one labelled.
+    labelled = sparse.csr_matrix(np.array([[0, 1, 0], [1, 0, 0]]))  # "good", "bad"
+    labels = ["positive", "negative"]
+    unlabelled = sparse.csr_matrix(np.array([[1, 0, 1], [2, 0, 1], [1, 0, 2]]))
+    zorb = sparse.csr_matrix(np.array([[0, 0, 1]]))
+    alone = sentiment.NaiveBayesEM(labelled, labels, sparse.csr_matrix((0, 3)))
+    negative, _, positive = alone.log_posteriors(zorb)[0]
+    assert negative == pytest.approx(positive)
+    negative, _, positive = sentiment.NaiveBayesEM(labelled, labels, unlabelled).log_posteriors(
+        zorb
+    )[0]
+    assert negative > positive
+
+
+def test_folds_deal_each_label_evenly():
+    labels = ["negative"] * 7 + ["neutral"] * 3 + ["positive"] * 10
+    folds = sentiment._folds(labels, seed=0)
+    assert folds.tolist() == sentiment._folds(labels, seed=0).tolist()
+    for label, size in (("negative", 7), ("neutral", 3), ("positive", 10)):
+        per_fold = np.bincount(
+            [f for f, value in zip(folds, labels, strict=True) if value == label], minlength=5
+        )
+        assert per_fold.sum() == size
+        assert per_fold.max() - per_fold.min() <= 1
 
 
 def test_learned_model_reads_unlabelled_texts(baseline, support):
