@@ -13,9 +13,10 @@ below -0.5 negative, else neutral. For each corpus, macro-F1 and accuracy of
 - ``learned``: ``LearnedModel`` fitted on a stratified 10 % of the corpus's
   labels and evaluated on the other 90 % (beside it, vader and cxm on the
   same 90 %, and which model ``choose`` would keep). Like the training
-  service, which passes a deployment's recent inbound texts, it also reads
-  the texts without their labels: here every text of the corpus, whose
-  labels outside the 10 % are never read;
+  service, which passes a deployment's newest inbound texts, it also reads
+  texts without their labels: here the corpus (up to
+  ``sentiment.UNLABELLED_MAX`` texts), whose labels outside the 10 % are
+  never read;
 
 and texts per second of plain VADER and ``cxm`` (best of three interleaved
 runs). "changed" is the share of
@@ -123,8 +124,9 @@ def run(corpus: Corpus, plain: sentiment.Scorer, ours: sentiment.Baseline) -> di
         [corpus.texts[i] for i in learn],
         [corpus.truth[i] for i in learn],
         baseline=ours,
-        # A deployment's own texts, which it has unlabelled: the whole corpus, its
-        # labels never read (the training service passes its recent inbound texts).
+        # A deployment's own texts, which it has unlabelled: the corpus (the model
+        # reads the first UNLABELLED_MAX), its labels never read; the training
+        # service passes its newest inbound texts.
         unlabelled=corpus.texts,
         seed=SEED,
     )

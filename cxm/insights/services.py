@@ -35,9 +35,6 @@ from cxm.interactions.models import Interaction
 # Fewer labels than this teach a model nothing it can be trusted with.
 MIN_LABELS = 60
 HELD_OUT_SHARE = 0.3
-# The newest inbound texts the learned model reads, without labels, to learn the
-# deployment's words (``sentiment.BaselineEcho``).
-UNLABELLED_TEXTS = 20_000
 MAX_LABELS_PER_REQUEST = 1000
 MAX_TEXT = 10_000
 CACHE_SECONDS = 30.0
@@ -104,7 +101,7 @@ def _learned_for(run: SentimentModelRun) -> Any:
     )
 
 
-def _unlabelled_texts(*, until: datetime, limit: int = UNLABELLED_TEXTS) -> list[str]:
+def _unlabelled_texts(*, until: datetime, limit: int = sentiment.UNLABELLED_MAX) -> list[str]:
     """The texts of the newest ``limit`` inbound interactions received by ``until``.
 
     What the learned model reads without labels. By reception time, so that a
