@@ -126,25 +126,46 @@ def over_promising(
     kept: Mapping[tuple[str, str], tuple[int, int]],
     *,
     minimum: int = 5,
+    alpha: float = 0.05,
 ) -> list[OverPromise]:
     """People whose promises of a kind fall due sooner than the company's median
-    delivery of that kind, with at least ``minimum`` such promises, worst first.
+    delivery of that kind, with at least ``minimum`` such promises, and who keep
+    significantly fewer of them than everyone else keeps of that kind (Agresti-Caffo,
+    Holm-adjusted over the people compared), worst first.
+
+    Promising sooner than the median is over-promising only when the promises then
+    break: someone whose customers happen to be served faster than most, and who
+    keeps what they promise, promised what the company could deliver.
 
     ``promised[(person, kind)]``: days from each promise to its due date;
     ``delivered[kind]``: days from promise to delivery, kept or late;
     ``kept[(person, kind)]``: (kept, settled).
     """
-    found = []
+    of_kind: dict[str, list[int]] = {}
+    for (_, kind), (successes, settled) in kept.items():
+        total = of_kind.setdefault(kind, [0, 0])
+        total[0] += successes
+        total[1] += settled
+    candidates = []
     for (person, kind), days in promised.items():
         typical = median(delivered.get(kind, ()))
         mine = median(days)
         if typical is None or mine is None or len(days) < minimum or mine >= typical:
             continue
         successes, settled = kept.get((person, kind), (0, 0))
-        found.append(
-            OverPromise(
-                person, kind, len(days), mine, typical, proportion_interval(successes, settled)
-            )
+        all_kept, all_settled = of_kind.get(kind, [0, 0])
+        versus = proportion_difference(
+            successes, settled, all_kept - successes, all_settled - settled
         )
+        candidates.append((person, kind, len(days), mine, typical, successes, settled, versus))
+    testable = [i for i, c in enumerate(candidates) if not math.isnan(c[-1].p_value)]
+    adjusted = dict(zip(testable, holm([candidates[i][-1].p_value for i in testable]), strict=True))
+    found = [
+        OverPromise(person, kind, n, mine, typical, proportion_interval(successes, settled))
+        for index, (person, kind, n, mine, typical, successes, settled, versus) in enumerate(
+            candidates
+        )
+        if adjusted.get(index, math.nan) < alpha and versus.difference < 0
+    ]
     found.sort(key=lambda o: (o.promised_days / o.delivered_days, -o.promises))
     return found

@@ -90,6 +90,22 @@ def test_the_sales_view_names_who_promises_sooner_than_the_company_delivers(ledg
     assert bob.kept.value == 30.0
 
 
+def test_promising_sooner_and_keeping_it_is_not_over_promising(ann: int, ledger: None) -> None:
+    # Carol's customers are served quickly: she promises 4 days and keeps all five.
+    for _ in range(5):
+        _promise(ann, "Carol", PromiseStatus.KEPT, days=4, took=3)
+
+    report = selectors.keeping_report(
+        actor=None, since=utc(2026, 10, 1), until=utc(2026, 11, 1), by="person"
+    )
+
+    # Deliveries: 3 (x8), 8 (x8), 9 (x6), 12 (x2): the median is still 8, and Carol's
+    # promises fall due sooner; but she keeps them, and Bob does not.
+    assert [(o.person, o.promised_days, o.delivered_days) for o in report.over_promising] == [
+        ("Bob", 3.0, 8.0)
+    ]
+
+
 def test_by_kind_shows_the_delivery_time_beside_the_promise() -> None:
     rows = keeping.rates(
         {"installation": keeping.Tally(made=4, kept=2, broken=2)},
