@@ -4,13 +4,15 @@ services that take promises, sales and milestones from people and systems."""
 
 from __future__ import annotations
 
+import json
+from collections.abc import Callable, Collection, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
 from django.utils.dateparse import parse_datetime
 
-from cxm.errors import ValidationFailed
+from cxm.errors import CXMError, ValidationFailed
 
 
 def text(value: Any, name: str, *, limit: int, required: bool = False) -> str:
@@ -79,3 +81,59 @@ def problem_field(message: str, names: set[str]) -> str:
         if message.startswith(name) or f" {name} " in f" {message} ":
             return name
     return "(line)"
+
+
+def whole_numbers(raw: Mapping[str, Any], names: Iterable[str]) -> None:
+    """Refuse a line whose ``names`` hold anything but whole numbers (or nothing)."""
+    for name in names:
+        value = raw.get(name)
+        if value is not None and (isinstance(value, bool) or not isinstance(value, int)):
+            raise ValidationFailed(f"{name} must be a whole number", code="bad_field")
+
+
+def objects(raw: Mapping[str, Any], names: Mapping[str, str]) -> None:
+    """Refuse a line whose ``names`` hold anything but JSON objects (or nothing);
+    ``names`` maps each to what the object is, for the message."""
+    for name, what in names.items():
+        if raw.get(name) is not None and not isinstance(raw[name], Mapping):
+            raise ValidationFailed(f"{name} must be {what}", code="bad_field")
+
+
+def import_lines(
+    lines: Iterable[tuple[int, bytes | str]],
+    *,
+    names: Collection[str],
+    create: Callable[[Mapping[str, Any]], int | None],
+) -> ImportReport:
+    """Lines of JSON objects, each given to ``create`` (its fields among ``names``).
+
+    ``create`` returns the new row's id, or None when the line was imported before;
+    a ``CXMError`` it raises is the line's problem, reported with its number while
+    the other lines go on.
+    """
+    report = ImportReport()
+    known = set(names)
+    for number, text in lines:
+        try:
+            raw = json.loads(text)
+        except (ValueError, UnicodeDecodeError):
+            report.rejected.append(LineProblem(number, "(line)", "is not valid JSON"))
+            continue
+        try:
+            if not isinstance(raw, Mapping):
+                raise ValidationFailed("each line must be a JSON object", code="bad_line")
+            unknown = sorted(str(k)[:40] for k in raw if k not in known)
+            if unknown:
+                raise ValidationFailed(f"unknown field '{unknown[0]}'", code="bad_field")
+            created = create(raw)
+        except CXMError as error:
+            report.rejected.append(
+                LineProblem(number, problem_field(error.message, known), error.message)
+            )
+            continue
+        if created is None:
+            report.duplicates += 1
+        else:
+            report.accepted += 1
+            report.ids.append(created)
+    return report

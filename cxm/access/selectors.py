@@ -106,6 +106,27 @@ def customer_visibility(actor: Actor, *, prefix: str = "") -> Q:
     return Q(**{f"{prefix}team__isnull": True}) | Q(**{f"{prefix}team_id__in": team_ids})
 
 
+def visible_for_update(
+    model: type[Any], *, actor: Actor, pk: int, noun: str, via: str = "customer__"
+) -> Any:
+    """The row ``pk`` of ``model``, locked for update, if its customer (reached
+    through ``via``) is one the actor may see; NotFound otherwise, as for a row
+    that does not exist."""
+    from cxm.errors import NotFound
+
+    if isinstance(pk, bool) or not 0 < pk < 2**62:
+        raise NotFound(f"there is no {noun} {pk}")
+    row = (
+        model.objects.select_for_update(of=("self",))
+        .filter(customer_visibility(actor, prefix=via))
+        .filter(pk=pk)
+        .first()
+    )
+    if row is None:
+        raise NotFound(f"there is no {noun} {pk}")
+    return row
+
+
 def audit_list(
     *,
     actor: Actor,

@@ -17,7 +17,6 @@ stream give the same journeys.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -31,13 +30,13 @@ from cxm import fields
 from cxm.access import services as access_services
 from cxm.access.models import Team
 from cxm.access.permissions import Permission
-from cxm.access.selectors import Actor, actor_require, customer_visibility
+from cxm.access.selectors import Actor, actor_require, customer_visibility, visible_for_update
 from cxm.customers import selectors as customer_selectors
 from cxm.customers.models import Customer
-from cxm.errors import Conflict, CXMError, NotFound, ValidationFailed
+from cxm.errors import Conflict, NotFound, ValidationFailed
 from cxm.feedback import services as feedback_services
 from cxm.feedback.enums import Trigger as SurveyTrigger
-from cxm.fields import ImportReport, LineProblem
+from cxm.fields import ImportReport
 from cxm.interactions.models import Interaction
 from cxm.interactions.rules import Facts, InteractionRule, RuleError
 from cxm.journeys.enums import Component, Stage, Trigger
@@ -492,48 +491,24 @@ def purchases_import(
     """Sales from an order system, one JSON object a line, each with its ``external_id``
     (a line imported before is a duplicate). Bad lines are reported, good ones kept."""
     actor_require(actor, Permission.PROMISE_IMPORT)
-    now = now or timezone.now()
-    report = ImportReport()
-    for number, text in lines:
+    moment = now or timezone.now()
+
+    def create(raw: Mapping[str, Any]) -> int | None:
+        fields.whole_numbers(raw, ("customer_id", "interaction_id"))
+        fields.objects(raw, {"customer": "an object of identifiers"})
+        if raw.get("product") in (None, ""):
+            raise ValidationFailed("product is required", code="bad_field")
+        purchase = PurchaseIn(**{k: v for k, v in raw.items() if v is not None})
+        external_id = fields.text(purchase.external_id, "external_id", limit=255, required=True)
+        if Purchase.objects.filter(source=source, external_id=external_id).exists():
+            return None
+        values = _prepare_purchase(actor, purchase, moment)
         try:
-            raw = json.loads(text)
-        except (ValueError, UnicodeDecodeError):
-            report.rejected.append(LineProblem(number, "(line)", "is not valid JSON"))
-            continue
-        try:
-            if not isinstance(raw, Mapping):
-                raise ValidationFailed("each line must be a JSON object", code="bad_line")
-            unknown = sorted(str(k)[:40] for k in raw if k not in PURCHASE_FIELDS)
-            if unknown:
-                raise ValidationFailed(f"unknown field '{unknown[0]}'", code="bad_field")
-            for name in ("customer_id", "interaction_id"):
-                value = raw.get(name)
-                if value is not None and (isinstance(value, bool) or not isinstance(value, int)):
-                    raise ValidationFailed(f"{name} must be a whole number", code="bad_field")
-            if raw.get("customer") is not None and not isinstance(raw["customer"], Mapping):
-                raise ValidationFailed(
-                    "customer must be an object of identifiers", code="bad_field"
-                )
-            purchase = PurchaseIn(**{k: v for k, v in raw.items() if v is not None})
-            external_id = fields.text(purchase.external_id, "external_id", limit=255, required=True)
-            if Purchase.objects.filter(source=source, external_id=external_id).exists():
-                report.duplicates += 1
-                continue
-            values = _prepare_purchase(actor, purchase, now)
-            try:
-                created = _purchase_create(values, source, now)
-            except IntegrityError:
-                report.duplicates += 1
-                continue
-        except (CXMError, TypeError) as error:
-            message = error.message if isinstance(error, CXMError) else "a field has the wrong type"
-            report.rejected.append(
-                LineProblem(number, fields.problem_field(message, PURCHASE_FIELDS), message)
-            )
-            continue
-        report.accepted += 1
-        report.ids.append(created.pk)
-    return report
+            return _purchase_create(values, source, moment).pk
+        except IntegrityError:
+            return None
+
+    return fields.import_lines(lines, names=PURCHASE_FIELDS, create=create)
 
 
 @transaction.atomic
@@ -551,16 +526,7 @@ def purchase_end(*, actor: Actor, purchase_id: int, at: datetime | str | None = 
 
 
 def _purchase_visible(actor: Actor, purchase_id: int) -> Purchase:
-    if isinstance(purchase_id, bool) or not 0 < purchase_id < 2**62:
-        raise NotFound(f"there is no purchase {purchase_id}")
-    purchase = (
-        Purchase.objects.select_for_update(of=("self",))
-        .filter(customer_visibility(actor, prefix="customer__"))
-        .filter(pk=purchase_id)
-        .first()
-    )
-    if purchase is None:
-        raise NotFound(f"there is no purchase {purchase_id}")
+    purchase: Purchase = visible_for_update(Purchase, actor=actor, pk=purchase_id, noun="purchase")
     return purchase
 
 

@@ -23,7 +23,6 @@ happened, so a history imported late gives the same ledger as the live stream.
 
 from __future__ import annotations
 
-import json
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -41,14 +40,14 @@ from cxm.access import services as access_services
 from cxm.access.enums import Role
 from cxm.access.models import Membership, Team
 from cxm.access.permissions import Permission
-from cxm.access.selectors import Actor, actor_require, customer_visibility
+from cxm.access.selectors import Actor, actor_require, customer_visibility, visible_for_update
 from cxm.cases import hours
 from cxm.cases import services as case_services
 from cxm.connectors.models import Source
 from cxm.customers import selectors as customer_selectors
 from cxm.customers.models import Customer
-from cxm.errors import Conflict, CXMError, NotFound, ValidationFailed
-from cxm.fields import ImportReport, LineProblem
+from cxm.errors import Conflict, NotFound, ValidationFailed
+from cxm.fields import ImportReport
 from cxm.interactions.enums import Channel, Direction
 from cxm.interactions.models import Interaction
 from cxm.interactions.rules import Facts, InteractionRule, RuleError
@@ -418,20 +417,9 @@ def _facts(row: Interaction) -> Facts:
 IMPORT_FIELDS = {f for f in PromiseIn.__dataclass_fields__}
 
 
-def _line_promise(raw: Any) -> PromiseIn:
-    if not isinstance(raw, Mapping):
-        raise ValidationFailed("each line must be a JSON object", code="bad_line")
-    unknown = sorted(str(k)[:40] for k in raw if k not in IMPORT_FIELDS)
-    if unknown:
-        raise ValidationFailed(f"unknown field '{unknown[0]}'", code="bad_field")
-    for name in ("customer_id", "owner_id", "interaction_id"):
-        value = raw.get(name)
-        if value is not None and (isinstance(value, bool) or not isinstance(value, int)):
-            raise ValidationFailed(f"{name} must be a whole number", code="bad_field")
-    if raw.get("customer") is not None and not isinstance(raw.get("customer"), Mapping):
-        raise ValidationFailed("customer must be an object of identifiers", code="bad_field")
-    if raw.get("evidence_rule") is not None and not isinstance(raw.get("evidence_rule"), Mapping):
-        raise ValidationFailed("evidence_rule must be an object", code="bad_rule")
+def _line_promise(raw: Mapping[str, Any]) -> PromiseIn:
+    fields.whole_numbers(raw, ("customer_id", "owner_id", "interaction_id"))
+    fields.objects(raw, {"customer": "an object of identifiers", "evidence_rule": "an object"})
     for name in ("kind", "title", "due_at"):
         if raw.get(name) in (None, ""):
             raise ValidationFailed(f"{name} is required", code="bad_field")
@@ -452,52 +440,27 @@ def promises_import(
     kept when others are bad; each bad one is reported with its number and reason.
     """
     actor_require(actor, Permission.PROMISE_IMPORT)
-    now = now or timezone.now()
-    report = ImportReport()
-    for number, text in lines:
+    moment = now or timezone.now()
+
+    def create(raw: Mapping[str, Any]) -> int | None:
+        promise = _line_promise(raw)
+        external_id = fields.text(promise.external_id, "external_id", limit=255, required=True)
+        if Promise.objects.filter(source=source, external_id=external_id).exists():
+            return None
+        prepared = _prepare(actor, promise, moment)
         try:
-            raw = json.loads(text)
-        except (ValueError, UnicodeDecodeError):
-            report.rejected.append(LineProblem(number, "(line)", "is not valid JSON"))
-            continue
-        try:
-            promise = _line_promise(raw)
-            external_id = fields.text(promise.external_id, "external_id", limit=255, required=True)
-            if Promise.objects.filter(source=source, external_id=external_id).exists():
-                report.duplicates += 1
-                continue
-            prepared = _prepare(actor, promise, now)
-            try:
-                created = _create(actor, prepared, source, now)
-            except IntegrityError:  # the same line, imported at the same moment elsewhere
-                report.duplicates += 1
-                continue
-        except CXMError as error:
-            report.rejected.append(
-                LineProblem(
-                    number, fields.problem_field(error.message, IMPORT_FIELDS), error.message
-                )
-            )
-            continue
-        report.accepted += 1
-        report.ids.append(created.pk)
-    return report
+            return _create(actor, prepared, source, moment).pk
+        except IntegrityError:  # the same line, imported at the same moment elsewhere
+            return None
+
+    return fields.import_lines(lines, names=IMPORT_FIELDS, create=create)
 
 
 # What becomes of a promise ----------------------------------------------------------------
 
 
 def _locked(actor: Actor, promise_id: int) -> Promise:
-    if isinstance(promise_id, bool) or not 0 < promise_id < 2**62:
-        raise NotFound(f"there is no promise {promise_id}")
-    promise = (
-        Promise.objects.select_for_update(of=("self",))
-        .filter(customer_visibility(actor, prefix="customer__"))
-        .filter(pk=promise_id)
-        .first()
-    )
-    if promise is None:
-        raise NotFound(f"there is no promise {promise_id}")
+    promise: Promise = visible_for_update(Promise, actor=actor, pk=promise_id, noun="promise")
     return promise
 
 
@@ -735,16 +698,9 @@ def promise_owner_set(*, actor: Actor, promise_id: int, owner_id: int) -> Promis
 def promise_alert_acknowledge(*, actor: Actor, alert_id: int) -> PromiseAlert:
     """The owner has seen the alert (it leaves their list; the promise stays as it is)."""
     actor_require(actor, Permission.PROMISE_WORK)
-    if isinstance(alert_id, bool) or not 0 < alert_id < 2**62:
-        raise NotFound(f"there is no alert {alert_id}")
-    alert = (
-        PromiseAlert.objects.select_for_update(of=("self",))
-        .filter(customer_visibility(actor, prefix="promise__customer__"))
-        .filter(pk=alert_id)
-        .first()
+    alert: PromiseAlert = visible_for_update(
+        PromiseAlert, actor=actor, pk=alert_id, noun="alert", via="promise__customer__"
     )
-    if alert is None:
-        raise NotFound(f"there is no alert {alert_id}")
     if alert.acknowledged_at is not None:
         raise Conflict("this alert was already acknowledged")
     alert.acknowledged_at = timezone.now()
@@ -900,17 +856,9 @@ def _suggest(rows: Sequence[Interaction], now: datetime) -> int:
 
 
 def _suggestion(actor: Actor, suggestion_id: int) -> PromiseSuggestion:
-    if isinstance(suggestion_id, bool) or not 0 < suggestion_id < 2**62:
-        raise NotFound(f"there is no suggestion {suggestion_id}")
-    suggestion = (
-        PromiseSuggestion.objects.select_for_update(of=("self",))
-        .filter(customer_visibility(actor, prefix="customer__"))
-        .filter(pk=suggestion_id)
-        .select_related("interaction")
-        .first()
+    suggestion: PromiseSuggestion = visible_for_update(
+        PromiseSuggestion, actor=actor, pk=suggestion_id, noun="suggestion"
     )
-    if suggestion is None:
-        raise NotFound(f"there is no suggestion {suggestion_id}")
     if suggestion.status != SuggestionStatus.PENDING:
         raise Conflict(f"this suggestion was already {suggestion.status}")
     return suggestion
