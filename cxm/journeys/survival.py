@@ -13,6 +13,7 @@ in Kleinbaum and Klein's *Survival Analysis*. Plain Python, no Django.
 from __future__ import annotations
 
 import math
+import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -60,7 +61,11 @@ def time_to_value(
     result = stats.ecdf(stats.CensoredData(uncensored=done, right=waiting))
     curve = result.sf
     times, survival = curve.quantiles, curve.probabilities
-    band = curve.confidence_interval(confidence_level=confidence, method="log-log")
+    with warnings.catch_warnings():
+        # Where every customer is still waiting (or none is) the log-log band is
+        # undefined; SciPy gives NaN there, which crosses no level, and says so.
+        warnings.filterwarnings("ignore", "The confidence interval is undefined", RuntimeWarning)
+        band = curve.confidence_interval(confidence_level=confidence, method="log-log")
     return TimeToValue(
         n=n,
         reached=len(done),
