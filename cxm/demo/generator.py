@@ -978,6 +978,30 @@ def _schedule(plan: DemoPlan, *, seed: int, now: datetime) -> list[Episode]:
     return sorted(plan.episodes, key=lambda e: (e.start, e.number))
 
 
+def episode_day(plan: DemoPlan, episode: Episode) -> tuple[int, bool]:
+    """The day (days before ``now``) ``_schedule`` starts an episode on, by its first
+    draw, and whether that is certain: the same day whatever day of the week ``now`` is.
+
+    A first draw is kept unless its weekday is a quiet one for the kind (a Sunday for
+    a call): a draw that every weekday would keep, far enough from ``now`` for the
+    conversation to fit, is where the episode happens on any ``now``; so is the one
+    day of an episode that may only happen on that day. Other episodes may move on
+    another ``now``; their first draw is where they most likely are.
+    """
+    if episode.outage >= 0:
+        return plan.outages[episode.outage].day, True
+    spec = KINDS[episode.kind]
+    rng = random.Random(_stream(plan.seed, 1, episode.number))
+    day = rng.randint(episode.lo, episode.hi)
+    kept_on_any_weekday = rng.random() <= min(spec.weekdays) or episode.lo == episode.hi
+    lone = episode.lines == 1 and episode.kind in UNANSWERED_KINDS
+    span = 0 if lone else spec.max_span
+    # The latest start ``_start`` accepts is ``now - span - 120``; a start on that day
+    # is at most ``(day - 1)`` days before the start of today.
+    fits = (day - 1) * DAY >= span + 120
+    return day, kept_on_any_weekday and fits
+
+
 def _opening(rng: random.Random, moment: float, hours: tuple[int, int]) -> float:
     """``moment`` if the team is at work then, else soon after the next shift starts."""
     local = datetime.fromtimestamp(moment, LONDON)
@@ -1500,6 +1524,9 @@ class _Writer:
                     "town": ctx["town"],
                     "district": ctx["district"],
                     "agent": ctx["agent"],
+                    # What the CRM knows of every account it sends: the journeys'
+                    # stage rules start an account holder in steady service on it.
+                    "account_status": "active",
                 },
             ),
         ]

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import os
 import secrets
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 
 from django.contrib.auth.models import User
@@ -26,7 +26,7 @@ from cxm.customers import resolution
 from cxm.customers import services as customer_services
 from cxm.customers.dedupe import DedupeReport, customers_dedupe
 from cxm.customers.enums import CustomerKind
-from cxm.demo import content, generator
+from cxm.demo import content, generator, journey_plan, journeys
 from cxm.demo.surveys import SurveysLoaded, demo_surveys_load
 from cxm.insights import services as insight_services
 from cxm.insights.models import Topic
@@ -53,6 +53,14 @@ class DemoLoaded:
     service_levels: ServiceLevels
     # None when the load was asked not to build them.
     cases: CasesBuilt | None
+    # Sales, promises and journeys (``cxm.demo.journeys``); None without cases.
+    journeys: JourneysLoaded | None = None
+
+
+@dataclass(frozen=True)
+class JourneysLoaded:
+    prepared: journeys.JourneysPrepared
+    settled: journeys.JourneysSettled
 
 
 def demo_load(
@@ -63,6 +71,7 @@ def demo_load(
     now: datetime | None = None,
     progress: Callable[[int], None] | None = None,
     cases: bool = True,
+    with_journeys: bool | None = None,
 ) -> DemoLoaded:
     """Send Northvale Telecom's interactions through the ingestion service.
 
@@ -81,11 +90,20 @@ def demo_load(
     (``demo_cases_build``). ``cases=False`` leaves the history unrouted, for
     tests of the other parts, which need no cases and load faster without.
 
+    With the cases (unless ``with_journeys`` is False), the sales, promises and
+    journeys (``cxm.demo.journeys``): their lines go in with the history, the
+    sales and promises are imported before it is routed, and the sweeps run once
+    it is, before the surveys, whose contact policy heeds the broken promises.
+
     Last, the surveys (``cxm.demo.surveys``): months of NPS, CSAT and CES
     answers from the loaded customers, unless the demo surveys exist already.
     """
     plan = generator.demo_plan(seed=seed, customers=customers, interactions=interactions)
     now = now or timezone.now()
+    if with_journeys is None:
+        with_journeys = cases
+    if with_journeys and not cases:
+        raise ValueError("the journeys follow the routed history: they need the cases")
     demo_taxonomy_ensure(now=now)
     for name, description in generator.SOURCES.items():
         connector_services.source_get_or_create(name=name, description=description)
@@ -95,11 +113,14 @@ def demo_load(
             progress(len(chunk))
 
     closures: list[generator.Closure] = []
-    result = interaction_services.interactions_ingest(
-        records=generator.demo_lines(plan=plan, now=now, closures=closures),
-        policy=SourcePolicy(default=None, bound=False),
-        on_chunk=on_chunk,
-    )
+    records: Iterable[Record] = generator.demo_lines(plan=plan, now=now, closures=closures)
+    story = journey_plan.journey_plan(plan) if with_journeys else None
+    if story is not None:
+        journeys.demo_journeys_sources()
+        records = journey_plan.journey_lines(
+            plan=plan, journeys=story, lines=records, now=now, closures=closures
+        )
+    result = _ingest(records, on_chunk=on_chunk)
     demo_teams_assign()
     # A load this size leaves its texts to the worker; the demo enriches them now,
     # so that the console shows sentiment and topics from the start.
@@ -107,7 +128,23 @@ def demo_load(
     report = customers_dedupe() if resolution.model_load() is None else None
     # Cases open on the customers the match model left, under the demo's targets.
     service_levels = demo_service_levels_ensure()
-    built = demo_cases_build(closures=closures, now=now) if cases else None
+    prepared = (
+        journeys.demo_journeys_prepare(plan=plan, journeys=story, now=now)
+        if story is not None
+        else None
+    )
+    built = (
+        demo_cases_build(
+            closures=closures,
+            now=now,
+            every_day=journeys.demo_journeys_day if story is not None else None,
+        )
+        if cases
+        else None
+    )
+    loaded_journeys = None
+    if prepared is not None:
+        loaded_journeys = JourneysLoaded(prepared, journeys.demo_journeys_settle(now=now))
     surveys = demo_surveys_load(seed=seed, now=now)
     return DemoLoaded(
         result=result,
@@ -116,6 +153,40 @@ def demo_load(
         surveys=surveys,
         service_levels=service_levels,
         cases=built,
+        journeys=loaded_journeys,
+    )
+
+
+def _ingest(
+    records: Iterable[Record], *, on_chunk: Callable[[IngestResult, list[Record]], None]
+) -> IngestResult:
+    """The lines through the ingestion service in chunks of about ``CHUNK_SIZE``,
+    none much smaller: a small last chunk, with few texts, would be enriched and
+    routed at ingest, before the history it follows."""
+    total = IngestResult()
+    size = interaction_services.CHUNK_SIZE
+    policy = SourcePolicy(default=None, bound=False)
+    held: list[Record] = []
+    for record in records:
+        held.append(record)
+        if len(held) == 2 * size:
+            chunk, held = held[:size], held[size:]
+            total.add(_ingest_chunk(chunk, policy, on_chunk))
+    # The rest: one chunk, or two halves of the last two.
+    halves = [held] if len(held) <= size else [held[: len(held) // 2], held[len(held) // 2 :]]
+    for chunk in halves:
+        if chunk:
+            total.add(_ingest_chunk(chunk, policy, on_chunk))
+    return total
+
+
+def _ingest_chunk(
+    chunk: list[Record],
+    policy: SourcePolicy,
+    on_chunk: Callable[[IngestResult, list[Record]], None],
+) -> IngestResult:
+    return interaction_services.interactions_ingest(
+        records=chunk, policy=policy, chunk_size=len(chunk), on_chunk=on_chunk
     )
 
 
@@ -210,7 +281,12 @@ class CasesBuilt:
 ROUTE_CHUNK = 2000  # interactions per routing call
 
 
-def demo_cases_build(*, closures: Sequence[generator.Closure], now: datetime) -> CasesBuilt:
+def demo_cases_build(
+    *,
+    closures: Sequence[generator.Closure],
+    now: datetime,
+    every_day: Callable[[datetime], None] | None = None,
+) -> CasesBuilt:
     """Route the history into cases in the order it happened, resolving each case
     when its conversation ended (the generator's closures), so that the customer's
     next contact opens a new case and a later notice answers nothing.
@@ -220,6 +296,9 @@ def demo_cases_build(*, closures: Sequence[generator.Closure], now: datetime) ->
     its customer is routed. Closures after ``now`` are still to come: those cases
     stay open. Only lines not routed yet are routed, and only their closures
     applied, so a run again changes nothing.
+
+    ``every_day(moment)`` runs before a run that starts a day or more after it
+    last ran: the daily sweeps a live system runs while the history happens.
     """
     waiting = list(
         Interaction.objects.filter(routed_at__isnull=True, enriched_at__isnull=False)
@@ -235,9 +314,18 @@ def demo_cases_build(*, closures: Sequence[generator.Closure], now: datetime) ->
     run: list[int] = []
     ending: list[tuple[list[int], generator.Closure]] = []
     closing: set[int] = set()
+    run_start: list[datetime] = []
+    swept: datetime | None = None
 
     def flush() -> None:
-        nonlocal routed, resolved
+        nonlocal routed, resolved, swept
+        if (
+            every_day is not None
+            and run_start
+            and (swept is None or run_start[0] - swept >= timedelta(days=1))
+        ):
+            swept = run_start[0]
+            every_day(swept)
         with transaction.atomic():
             for start in range(0, len(run), ROUTE_CHUNK):
                 ids = run[start : start + ROUTE_CHUNK]
@@ -246,6 +334,7 @@ def demo_cases_build(*, closures: Sequence[generator.Closure], now: datetime) ->
         run.clear()
         ending.clear()
         closing.clear()
+        run_start.clear()
 
     def close(closure: generator.Closure) -> None:
         named = [line_of[line] for line in closure.lines]
@@ -260,6 +349,8 @@ def demo_cases_build(*, closures: Sequence[generator.Closure], now: datetime) ->
             closure = next(upcoming, None)
         if customer in closing:
             flush()
+        if not run:
+            run_start.append(at)
         run.append(pk)
     while closure is not None:
         close(closure)

@@ -57,12 +57,19 @@ class Command(BaseCommand):
             total=options["interactions"], unit=" lines", desc="Northvale Telecom",
             disable=options["no_progress"] or None, file=sys.stderr,
         )  # fmt: skip
+
+        def advance(lines: int) -> None:
+            # The journeys' lines come on top of the interactions asked for.
+            if bar.total is not None and bar.n + lines > bar.total:
+                bar.total = bar.n + lines
+            bar.update(lines)
+
         try:
             loaded = services.demo_load(
                 seed=options["seed"],
                 customers=options["customers"],
                 interactions=options["interactions"],
-                progress=bar.update,
+                progress=advance,
             )
         except generator.DemoSizeError as exc:
             raise CommandError(str(exc)) from None
@@ -122,6 +129,19 @@ class Command(BaseCommand):
                 f"Cases: {cases.routed:,} interactions routed, {cases.resolved:,} cases resolved "
                 f"as their conversations ended, {cases.queue:,} waiting in the queue."
             )
+        journeys = loaded.journeys
+        if journeys is not None:
+            prepared, settled = journeys.prepared, journeys.settled
+            story = selectors.demo_journey_counts()
+            self.stdout.write(
+                f"Journeys: {prepared.sales:,} sales and {prepared.promises:,} promises imported "
+                f"({prepared.milestones} onboarding milestones set); promises now "
+                + ", ".join(
+                    f"{n:,} {status.replace('_', ' ')}" for status, n in story.promises.items()
+                )
+                + f"; {story.churned:,} customers churned; the sweep broke {settled.broken:,} "
+                f"promises and flagged {settled.at_risk:,} at risk."
+            )
         if os.environ.get(services.PASSWORD_ENV):
             where = f"from {services.PASSWORD_ENV}"
         else:
@@ -133,4 +153,11 @@ class Command(BaseCommand):
             raise CommandError(
                 f"{len(result.rejected)} demo lines were rejected; this is a bug in the demo "
                 "generator"
+            )
+        if journeys is not None and journeys.prepared.rejected:
+            for problem in journeys.prepared.rejected[:5]:
+                self.stderr.write(f"line {problem.line}: {problem.field}: {problem.message}")
+            raise CommandError(
+                f"{len(journeys.prepared.rejected)} demo sales or promises were rejected; this "
+                "is a bug in the demo"
             )
