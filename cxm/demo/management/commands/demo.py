@@ -30,7 +30,8 @@ class Command(BaseCommand):
     help = (
         "Load Northvale Telecom, a regional internet and phone provider, with customers who "
         "reach it on every channel, through the same ingestion path as real data, and its "
-        "history routed into cases under service-level targets; then print a console login. "
+        "history routed into cases under service-level targets, with its sales, promises and "
+        "customer journeys; then print a console login. "
         "Running it again changes nothing."
     )
 
