@@ -85,7 +85,6 @@ class MilestoneSpec:
     key: str
     name: str
     target_days: int
-    evidence: str
     rule: dict[str, Any]
     marks_value: bool = False
 
@@ -110,21 +109,18 @@ def milestones_for(plan_name: str) -> tuple[MilestoneSpec, ...]:
             "installed",
             "Installed",
             21 if plan_name.startswith("Leased Line") else 14,
-            "the field engineer's installation job, completed",
             INSTALLED_RULE,
         ),
         MilestoneSpec(
             "first_use",
             "First use",
             value_target // 2,
-            "the network sees the router sync for the first time",
             {"source": NETWORK_SOURCE, "attributes": {"event": "first_sync"}},
         ),
         MilestoneSpec(
             "first_value",
             "Everyone on site using it" if business else "Using it every day",
             value_target,
-            "the usage milestone: the connection in daily use",
             {"source": NETWORK_SOURCE, "attributes": {"event": "usage_milestone"}},
             marks_value=True,
         ),
@@ -254,9 +250,6 @@ class JourneyPlan:
     # each leaver left.
     seen: dict[int, dict[str, Any]] = field(default_factory=dict)
     left_at: dict[int, float] = field(default_factory=dict)
-
-    def leaver_of(self, person: int) -> Leaver | None:
-        return next((leaver for leaver in self.leavers if leaver.person == person), None)
 
 
 def _eligible(person: Person) -> bool:
