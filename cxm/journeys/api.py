@@ -24,9 +24,9 @@ from cxm.journeys.models import Milestone, StageRule, StageVisit
 from cxm.promises import selectors as promise_selectors
 from cxm.promises.api import (
     NDJSON_BODY,
-    AlertOut,
     ImportOut,
     IntervalOut,
+    PromiseAlertOut,
     PromiseOut,
     alert_out,
     import_out,
@@ -344,7 +344,7 @@ class GapsOut(Schema):
     at_risk: list[PromiseOut]
     broken: list[PromiseOut]
     onboardings: list[StalledOut]
-    alerts: list[AlertOut]
+    alerts: list[PromiseAlertOut]
 
 
 @router.get(

@@ -165,7 +165,7 @@ def promise_create(request: HttpRequest, payload: PromiseIn | None = None) -> St
     )
 
 
-class LineErrorOut(Schema):
+class ImportLineErrorOut(Schema):
     line: int
     field: str
     message: str
@@ -175,7 +175,7 @@ class ImportOut(Schema):
     accepted: int
     duplicates: int
     rejected: int
-    errors: list[LineErrorOut]
+    errors: list[ImportLineErrorOut]
 
 
 class TooManyLines(CXMError):
@@ -235,14 +235,14 @@ def promise_bulk_create(request: HttpRequest) -> dict[str, Any]:
     return import_out(report)
 
 
-class EventOut(Schema):
+class PromiseEventOut(Schema):
     at: datetime
     kind: str
     actor: str
     detail: dict[str, Any]
 
 
-class AlertOut(Schema):
+class PromiseAlertOut(Schema):
     id: int
     promise_id: int
     promise: str
@@ -253,8 +253,8 @@ class AlertOut(Schema):
     acknowledged_at: datetime | None
 
 
-class AlertListOut(Schema):
-    items: list[AlertOut]
+class PromiseAlertListOut(Schema):
+    items: list[PromiseAlertOut]
 
 
 def alert_out(a: PromiseAlert) -> dict[str, Any]:
@@ -272,8 +272,8 @@ def alert_out(a: PromiseAlert) -> dict[str, Any]:
 
 class PromiseDetailOut(PromiseOut):
     replaces: int | None
-    timeline: list[EventOut]
-    alerts: list[AlertOut]
+    timeline: list[PromiseEventOut]
+    alerts: list[PromiseAlertOut]
 
 
 def _detail(request: HttpRequest, promise_id: int) -> dict[str, Any]:
@@ -394,7 +394,7 @@ def promise_owner(
 # Suggestions and alerts --------------------------------------------------------------------
 
 
-class SuggestionOut(Schema):
+class PromiseSuggestionOut(Schema):
     id: int
     customer_id: int
     interaction_id: int
@@ -405,8 +405,8 @@ class SuggestionOut(Schema):
     said_at: datetime
 
 
-class SuggestionListOut(Schema):
-    items: list[SuggestionOut]
+class PromiseSuggestionListOut(Schema):
+    items: list[PromiseSuggestionOut]
 
 
 def suggestion_out(s: PromiseSuggestion) -> dict[str, Any]:
@@ -429,7 +429,7 @@ class SuggestionParams(Schema):
 @router.get(
     "/promise-suggestions",
     auth=VIEW,
-    response={200: SuggestionListOut, **ERRORS},
+    response={200: PromiseSuggestionListOut, **ERRORS},
     summary="Commitments found in agents' messages, waiting for confirmation",
 )
 def promise_suggestion_list(
@@ -485,7 +485,7 @@ def promise_suggestion_dismiss(request: HttpRequest, promise_suggestion_id: int)
 @router.get(
     "/promise-alerts",
     auth=VIEW,
-    response={200: AlertListOut, **ERRORS},
+    response={200: PromiseAlertListOut, **ERRORS},
     summary="Your unacknowledged alerts of promises at risk or broken",
 )
 def promise_alert_list(request: HttpRequest) -> dict[str, Any]:
@@ -495,7 +495,7 @@ def promise_alert_list(request: HttpRequest) -> dict[str, Any]:
 @router.post(
     "/promise-alerts/{alert_id}/acknowledge",
     auth=WORK,
-    response={200: AlertOut, **ERRORS},
+    response={200: PromiseAlertOut, **ERRORS},
     summary="Acknowledge an alert",
 )
 def promise_alert_acknowledge(request: HttpRequest, alert_id: int) -> dict[str, Any]:

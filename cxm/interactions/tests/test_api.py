@@ -487,3 +487,23 @@ def test_the_openapi_schema_is_served_without_a_token(client: Client) -> None:
     bulk = schema["paths"]["/api/v1/interactions/bulk"]["post"]
     assert list(bulk["requestBody"]["content"]) == ["application/x-ndjson"]
     assert sorted(bulk["responses"]) == ["200", "401", "403", "413", "429"]
+
+
+def test_every_schema_of_the_api_has_a_name_of_its_own() -> None:
+    # The OpenAPI components are named by class: two schemas of one name across the
+    # apps would describe one operation's answer with the other's fields.
+    import ninja
+
+    import cxm.api  # noqa: F401  (loads every app's API module)
+
+    def subclasses(cls: type) -> list[type]:
+        found = []
+        for sub in cls.__subclasses__():
+            found += [sub, *subclasses(sub)]
+        return found
+
+    names: dict[str, set[str]] = {}
+    for schema in subclasses(ninja.Schema):
+        if schema.__module__.startswith("cxm."):
+            names.setdefault(schema.__name__, set()).add(schema.__module__)
+    assert {name: sorted(mods) for name, mods in names.items() if len(mods) > 1} == {}
