@@ -7,4 +7,4 @@ class JourneysConfig(AppConfig):
     verbose_name = "Journeys, onboarding and health"
 
     def ready(self) -> None:
-        from cxm.journeys import privacy, reactions  # noqa: F401  (registers them)
+        from cxm.journeys import contact, privacy, reactions  # noqa: F401  (registers them)

@@ -467,11 +467,8 @@ def _outcomes(actor: Actor, since: datetime, until: datetime) -> list[JourneyOut
     """Of the customers who bought in the period, the share who later churned, with
     and without a broken promise on the way, and with onboarding late or on time."""
     visible = customer_visibility(actor, prefix="customer__")
-    buyers = set(
-        Purchase.objects.filter(visible)
-        .filter(sold_at__gte=since, sold_at__lt=until)
-        .values_list("customer_id", flat=True)
-    )
+    purchases = list(Purchase.objects.filter(visible).filter(sold_at__gte=since, sold_at__lt=until))
+    buyers = {p.customer_id for p in purchases}
     if not buyers:
         return []
     churned = set(
@@ -484,20 +481,22 @@ def _outcomes(actor: Actor, since: datetime, until: datetime) -> list[JourneyOut
             "customer_id", flat=True
         )
     )
-    # Compared here, not in SQL: SQLite cannot multiply the target days into an interval.
-    late = {
-        customer_id
-        for customer_id, reached_at, sold_at, target_days in MilestoneReached.objects.filter(
-            purchase__customer_id__in=buyers
-        ).values_list(
-            "purchase__customer_id", "reached_at", "purchase__sold_at", "milestone__target_days"
-        )
-        if reached_at > sold_at + timedelta(days=target_days)
-    }
+    # Late: a milestone reached after its target, or not reached by it while the
+    # customer still had the product (those who never got there count too).
+    milestones = _milestones_by_product(p.product for p in purchases)
+    reached = _reached(p.pk for p in purchases)
+    late = set()
+    for purchase in purchases:
+        as_of = min(until, purchase.ended_at) if purchase.ended_at else until
+        states = onboarding_of(
+            purchase, milestones.get(purchase.product, []), reached.get(purchase.pk, {}), as_of
+        ).milestones
+        if any(m.state in ("reached late", "behind", "stuck") for m in states):
+            late.add(purchase.customer_id)
     outcomes = []
     for label, marked in (
         ("a promise broken", broken),
-        ("an onboarding milestone reached late", late),
+        ("an onboarding milestone late", late),
     ):
         with_it = buyers & marked
         without = buyers - marked

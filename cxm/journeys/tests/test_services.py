@@ -148,13 +148,46 @@ def test_the_journey_report_tells_who_left_after_a_late_onboarding(
         attributes={"job": "installation"},
     )
     write(sources["crm"], "close", utc(2026, 3, 1), attributes={"event": "cancelled"})
+    # Bob was never installed at all, and stayed; Cy reached every milestone in time.
+    for name, installed in (("bob", None), ("cy", utc(2026, 1, 9))):
+        who = ingest_customer_line(
+            sources["helpdesk"],
+            f"{name}-ask",
+            {"email": f"{name}@example.org"},
+            occurred_at=utc(2026, 1, 5).isoformat(),
+        )
+        services.purchase_record(
+            actor=None,
+            purchase=services.PurchaseIn(
+                product="fibre-500", customer_id=who, sold_at=utc(2026, 1, 6)
+            ),
+            now=utc(2026, 1, 6),
+        )
+        if installed is not None:
+            ingest_customer_line(
+                sources["field-service"],
+                f"{name}-job",
+                {"email": f"{name}@example.org"},
+                occurred_at=installed.isoformat(),
+                attributes={"job": "installation"},
+            )
+            for event, day in (("first_sync", 12), ("speed_ok", 20)):
+                ingest_customer_line(
+                    sources["network"],
+                    f"{name}-{event}",
+                    {"email": f"{name}@example.org"},
+                    occurred_at=utc(2026, 1, day).isoformat(),
+                    attributes={"event": event},
+                )
 
     report = selectors.journey_report(
         actor=None, since=utc(2026, 1, 1), until=utc(2026, 4, 1), now=utc(2026, 4, 1)
     )
 
-    late = next(o for o in report.outcomes if o.label == "an onboarding milestone reached late")
-    assert (late.with_it.value, late.with_it.n, late.without_it.n) == (100.0, 1, 0)
+    late = next(o for o in report.outcomes if o.label == "an onboarding milestone late")
+    # Ann (installed late, left) and Bob (never installed) against Cy.
+    assert (late.with_it.value, late.with_it.n) == (50.0, 2)
+    assert (late.without_it.value, late.without_it.n) == (0.0, 1)
 
 
 def test_an_active_crm_account_starts_in_steady_service(sources: dict[str, Source]) -> None:
@@ -352,3 +385,15 @@ def test_health_facts_use_only_what_was_known_then(sources: dict[str, Source]) -
     # The messages opened cases (no closures here), counted from when they opened.
     assert march.open_cases >= 1
     assert selectors.health_facts(customer_ids=[ann], as_of=utc(2026, 2, 1))[ann].open_cases == 0
+
+
+def test_a_customer_who_has_left_is_not_surveyed(sources: dict[str, Source]) -> None:
+    from cxm.feedback import policy
+
+    ann = write(sources["helpdesk"], "hello", utc(2026, 1, 5))
+    write(sources["crm"], "close", utc(2026, 3, 1), attributes={"event": "cancelled"})
+
+    assert ann not in policy.held_back([ann], now=utc(2026, 2, 1))
+    assert policy.held_back([ann], now=utc(2026, 3, 2))[ann] == (
+        "left on 2026-03-01; a customer who has gone is not asked as if still one"
+    )
