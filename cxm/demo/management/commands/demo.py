@@ -13,6 +13,7 @@ from django.db import DEFAULT_DB_ALIAS, connections
 from django.db.migrations.executor import MigrationExecutor
 from tqdm import tqdm
 
+from cxm.cases import selectors as case_selectors
 from cxm.demo import generator, selectors, services
 
 
@@ -126,9 +127,11 @@ class Command(BaseCommand):
                 f"policies, a channel charter of {levels.charter} channels."
             )
         if cases is not None:
+            # Counted now: the last promise sweep opens cases for the freshest breaks.
+            waiting = case_selectors.case_queue(actor=None, limit=1).total
             self.stdout.write(
                 f"Cases: {cases.routed:,} interactions routed, {cases.resolved:,} cases resolved "
-                f"as their conversations ended, {cases.queue:,} waiting in the queue."
+                f"as their conversations ended, {waiting:,} waiting in the queue."
             )
         journeys = loaded.journeys
         if journeys is not None:
