@@ -421,10 +421,15 @@ def report(results: dict[str, Any]) -> str:
             lines.append(
                 f"{group['name'][:44]:<44}{f['n']:>5}{f['reached']:>8}{_days(f['median']):>8} "
                 f"{'[' + _days(f['low']) + ', ' + _days(f['high']) + ']':>14}"
-                f"{_days(group['target_days']):>7}{waiting['30']:>11.0%}{waiting['60']:>6.0%}"
-                f"{waiting['90']:>6.0%}"
+                f"{_days(group['target_days']):>7}{_share(waiting['30']):>11}"
+                f"{_share(waiting['60']):>6}{_share(waiting['90']):>6}"
             )
     return "\n".join(lines)
+
+
+def _share(value: float | None) -> str:
+    """A share still waiting; "-" where too few customers were followed that long."""
+    return "-" if value is None else f"{value:.0%}"
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -501,7 +501,7 @@ class ValueGroupOut(Schema):
     low: float | None
     high: float | None
     target_days: float | None
-    waiting_after: dict[str, float]
+    waiting_after: dict[str, float | None]
 
 
 class ValueGroupListOut(Schema):
@@ -534,7 +534,8 @@ def time_to_value(request: HttpRequest, params: Query[ValueParams]) -> dict[str,
                 "high": _round(g.figures.high),
                 "target_days": g.target_days,
                 "waiting_after": {
-                    f"{day} days": round(share, 3) for day, share in g.figures.waiting_after.items()
+                    f"{day} days": None if share is None else round(share, 3)
+                    for day, share in g.figures.waiting_after.items()
                 },
             }
             for g in groups

@@ -98,6 +98,11 @@ class Part:
         """What the part adds to the 0-100 score."""
         return 0.0 if self.score is None else 100 * self.share * self.score
 
+    @property
+    def most(self) -> float:
+        """What the part would add with nothing wrong."""
+        return 100 * self.share
+
 
 @dataclass(frozen=True)
 class Health:

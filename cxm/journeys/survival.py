@@ -21,6 +21,11 @@ import numpy as np
 from scipy import stats
 
 
+# Fewer customers than this still followed at a checkpoint (waiting, or reached
+# value later) give no share at it: with two left, one reaching value halves it.
+FOLLOWED = 5
+
+
 @dataclass(frozen=True)
 class TimeToValue:
     n: int  # customers in the group
@@ -28,8 +33,9 @@ class TimeToValue:
     median: float | None  # days; None when fewer than half have reached it
     low: float | None  # interval of the median; None where the band never falls to half
     high: float | None
-    # Share still without value after 30, 60 and 90 days.
-    waiting_after: dict[int, float]
+    # Share still without value after 30, 60 and 90 days; None where fewer than
+    # FOLLOWED customers were followed that long (the curve says little there).
+    waiting_after: dict[int, float | None]
     confidence: float = 0.95
 
 
@@ -57,7 +63,11 @@ def time_to_value(
         raise ValueError("days must be finite numbers ≥ 0")
     n = len(done) + len(waiting)
     if not done:
-        return TimeToValue(n, 0, None, None, None, dict.fromkeys(checkpoints, 1.0), confidence)
+        followed = {
+            day: 1.0 if sum(1 for d in waiting if d >= day) >= FOLLOWED else None
+            for day in checkpoints
+        }
+        return TimeToValue(n, 0, None, None, None, followed, confidence)
     result = stats.ecdf(stats.CensoredData(uncensored=done, right=waiting))
     curve = result.sf
     times, survival = curve.quantiles, curve.probabilities
@@ -72,6 +82,11 @@ def time_to_value(
         median=_first_at_or_below(times, survival, 0.5),
         low=_first_at_or_below(times, band.low.probabilities, 0.5),
         high=_first_at_or_below(times, band.high.probabilities, 0.5),
-        waiting_after={day: float(curve.evaluate(day)) for day in checkpoints},
+        waiting_after={
+            day: float(curve.evaluate(day))
+            if sum(1 for d in (*done, *waiting) if d >= day) >= FOLLOWED
+            else None
+            for day in checkpoints
+        },
         confidence=confidence,
     )

@@ -47,6 +47,19 @@ def test_nobody_reached_value_and_bad_input() -> None:
     nobody = survival.time_to_value([], [5, 9])
 
     assert (nobody.n, nobody.reached, nobody.median) == (2, 0, None)
-    assert nobody.waiting_after == {30: 1.0, 60: 1.0, 90: 1.0}
+    # Nobody followed for 30 days: no share to give.
+    assert nobody.waiting_after == {30: None, 60: None, 90: None}
+    six = survival.time_to_value([], [40] * 6)
+    assert six.waiting_after == {30: 1.0, 60: None, 90: None}
+
+
+def test_a_share_needs_five_customers_followed_that_long() -> None:
+    # Four reached value at 10 days; two still waiting after 50 and 95; one after 70.
+    # At 60 days only two (70 and 95) are still followed: Kaplan-Meier would say
+    # something, but from two people.
+    result = survival.time_to_value([10, 10, 10, 10], [50, 70, 95])
+
+    assert result.waiting_after == {30: None, 60: None, 90: None}
+    assert result.median == 10.0
     with pytest.raises(ValueError, match="finite numbers ≥ 0"):
         survival.time_to_value([-1], [])
