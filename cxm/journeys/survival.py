@@ -20,7 +20,6 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import stats
 
-
 # Fewer customers than this still followed at a checkpoint (waiting, or reached
 # value later) give no share at it: with two left, one reaching value halves it.
 FOLLOWED = 5
