@@ -19,7 +19,10 @@ def test_the_kaplan_meier_median_of_the_6mp_group() -> None:
 
     assert (result.n, result.reached) == (21, 9)
     assert result.median == 23.0
-    assert {day: round(share, 3) for day, share in result.waiting_after.items()} == {
+    assert {
+        day: None if share is None else round(share, 3)
+        for day, share in result.waiting_after.items()
+    } == {
         6: 0.857,
         7: 0.807,
         10: 0.753,
