@@ -205,6 +205,24 @@ def customers_absorbed(*, root_ids: Iterable[int]) -> dict[int, int]:
     return {pk: root for pk, root in owner.items() if pk != root}
 
 
+def customer_to_act_on(*, actor: Actor, customer_id: int | None) -> Customer:
+    """The customer a promise, a sale or a stage is recorded for: one the actor may
+    see (NotFound otherwise), followed to the profile it was merged into; Conflict
+    when that profile's data was erased."""
+    from cxm.errors import Conflict
+
+    if customer_id is None or isinstance(customer_id, bool) or not _valid_id(customer_id):
+        raise NotFound(f"there is no customer {customer_id}")
+    customer = visible_customers(actor).filter(pk=customer_id).first()
+    if customer is None:
+        raise NotFound(f"there is no customer {customer_id}")
+    while customer.merged_into_id is not None:
+        customer = Customer.objects.get(pk=customer.merged_into_id)
+    if customer.erased_at is not None:
+        raise Conflict("this customer's data was erased", code="erased")
+    return customer
+
+
 def customer_by_identifiers(*, identifiers: Mapping[str, Any], default_region: str) -> int:
     """The customer that strong identifiers (``{"crm_id": "C-1042", "email": …}``)
     name, followed to the profile it was merged into. NotFound when none of them

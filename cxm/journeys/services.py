@@ -30,7 +30,7 @@ from cxm import fields
 from cxm.access import services as access_services
 from cxm.access.models import Team
 from cxm.access.permissions import Permission
-from cxm.access.selectors import Actor, actor_require, customer_visibility, visible_for_update
+from cxm.access.selectors import Actor, actor_require, visible_for_update
 from cxm.customers import selectors as customer_selectors
 from cxm.customers.models import Customer
 from cxm.errors import Conflict, NotFound, ValidationFailed
@@ -346,16 +346,7 @@ def stage_set(
 
 
 def _customer_visible(actor: Actor, customer_id: int | None) -> Customer:
-    if customer_id is None or isinstance(customer_id, bool) or not 0 < customer_id < 2**62:
-        raise NotFound(f"there is no customer {customer_id}")
-    customer = Customer.objects.filter(customer_visibility(actor)).filter(pk=customer_id).first()
-    if customer is None:
-        raise NotFound(f"there is no customer {customer_id}")
-    while customer.merged_into_id is not None:
-        customer = Customer.objects.get(pk=customer.merged_into_id)
-    if customer.erased_at is not None:
-        raise Conflict("this customer's data was erased", code="erased")
-    return customer
+    return customer_selectors.customer_to_act_on(actor=actor, customer_id=customer_id)
 
 
 def journeys_sweep(*, now: datetime | None = None) -> int:

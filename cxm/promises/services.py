@@ -40,7 +40,7 @@ from cxm.access import services as access_services
 from cxm.access.enums import Role
 from cxm.access.models import Membership, Team
 from cxm.access.permissions import Permission
-from cxm.access.selectors import Actor, actor_require, customer_visibility, visible_for_update
+from cxm.access.selectors import Actor, actor_require, visible_for_update
 from cxm.cases import hours
 from cxm.cases import services as case_services
 from cxm.connectors.models import Source
@@ -207,14 +207,7 @@ def _customer_for(actor: Actor, promise: PromiseIn) -> Customer:
             "say whom the promise was made to: customer_id, or the customer's identifiers",
             code="no_customer",
         )
-    customer = Customer.objects.filter(customer_visibility(actor)).filter(pk=customer_id).first()
-    if customer is None:
-        raise NotFound(f"there is no customer {customer_id}")
-    while customer.merged_into_id is not None:
-        customer = Customer.objects.get(pk=customer.merged_into_id)
-    if customer.erased_at is not None:
-        raise Conflict("this customer's data was erased", code="erased")
-    return customer
+    return customer_selectors.customer_to_act_on(actor=actor, customer_id=customer_id)
 
 
 def _team_for(name: str, maker: User | None, customer: Customer) -> int | None:
