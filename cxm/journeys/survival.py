@@ -20,8 +20,9 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import stats
 
-# Fewer customers than this still followed at a checkpoint (waiting, or reached
-# value later) give no share at it: with two left, one reaching value halves it.
+# A share still waiting is given where at least this many customers are still
+# followed, or where its interval is defined; past the last customers followed the
+# curve can drop to 0% on one event (two businesses left, one reaches value).
 FOLLOWED = 5
 
 
@@ -32,8 +33,8 @@ class TimeToValue:
     median: float | None  # days; None when fewer than half have reached it
     low: float | None  # interval of the median; None where the band never falls to half
     high: float | None
-    # Share still without value after 30, 60 and 90 days; None where fewer than
-    # FOLLOWED customers were followed that long (the curve says little there).
+    # Share still without value after 30, 60 and 90 days; None where the curve
+    # says nothing there (see FOLLOWED).
     waiting_after: dict[int, float | None]
     confidence: float = 0.95
 
@@ -84,6 +85,10 @@ def time_to_value(
         waiting_after={
             day: float(curve.evaluate(day))
             if sum(1 for d in (*done, *waiting) if d >= day) >= FOLLOWED
+            or (
+                math.isfinite(float(band.low.evaluate(day)))
+                and math.isfinite(float(band.high.evaluate(day)))
+            )
             else None
             for day in checkpoints
         },

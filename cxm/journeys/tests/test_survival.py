@@ -54,15 +54,18 @@ def test_nobody_reached_value_and_bad_input() -> None:
     assert nobody.waiting_after == {30: None, 60: None, 90: None}
     six = survival.time_to_value([], [40] * 6)
     assert six.waiting_after == {30: 1.0, 60: None, 90: None}
-
-
-def test_a_share_needs_five_customers_followed_that_long() -> None:
-    # Four reached value at 10 days; two still waiting after 50 and 95; one after 70.
-    # At 60 days only two (70 and 95) are still followed: Kaplan-Meier would say
-    # something, but from two people.
-    result = survival.time_to_value([10, 10, 10, 10], [50, 70, 95])
-
-    assert result.waiting_after == {30: None, 60: None, 90: None}
-    assert result.median == 10.0
     with pytest.raises(ValueError, match="finite numbers ≥ 0"):
         survival.time_to_value([-1], [])
+
+
+def test_no_share_where_the_curve_drops_on_the_last_few() -> None:
+    # Four reached value at 10 days; three waiting after 5, 6 and 7 days; one more
+    # reached it at 80. Past day 7 one customer is followed, and the curve falls to
+    # 0% when they reach value: nothing to say at 90 days.
+    result = survival.time_to_value([10, 10, 10, 10, 80], [5, 6, 7])
+
+    assert result.waiting_after[90] is None
+    assert result.median == 10.0
+    # Where many are followed, or the interval is defined, the share is given.
+    many = survival.time_to_value([10] * 5, [40] * 5)
+    assert many.waiting_after[30] == 0.5
