@@ -69,11 +69,6 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-# Run as a script, this folder is first on the path, and its queue.py would be
-# imported as the standard library's queue.
-_HERE = Path(__file__).resolve().parent
-sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != _HERE] + [str(_HERE)]
-
 CUSTOMER_STAGES = ("sale", "onboarding", "adoption", "steady", "renewal", "won_back")
 CHUNK = 500
 

@@ -40,12 +40,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
-# Run as a script, this folder is first on the path, and its queue.py would be
-# imported as the standard library's queue (scikit-learn's joblib imports it).
-_HERE = Path(__file__).resolve().parent
-sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != _HERE] + [str(_HERE)]
-
-from cxm.insights import sentiment  # noqa: E402
+from cxm.insights import sentiment
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT.parent / "shared" / "data" / "vader_groundtruth"

@@ -54,7 +54,7 @@ def _waiting_for_us() -> RawSQL:
 
     SQLite uses the partial index ``case_queue`` only for a WHERE that repeats the
     index's condition, values and all; with the statuses bound it reads every case
-    instead (25 ms at 200,000 cases, and growing with them; bench/queue.py).
+    instead (25 ms at 200,000 cases, and growing with them; bench/queue_pages.py).
     """
     quote = connection.ops.quote_name
     statuses = ", ".join(f"'{status}'" for status in QUEUE_STATUSES)  # constants, not input

@@ -74,6 +74,12 @@ class Interaction(models.Model):
                 condition=Q(routed_at__isnull=True),
                 name="interaction_to_route",
             ),
+            # The newest inbound texts the learned sentiment model reads unlabelled.
+            models.Index(
+                fields=["-received_at", "-id"],
+                condition=Q(direction=Direction.INBOUND),
+                name="interaction_inbound_received",
+            ),
         ]
 
     def __str__(self) -> str:

@@ -1,7 +1,7 @@
 """Queue, charter and scorecards benchmark: the latency of the pages agents and
 the public read most, at 1,000,000 interactions and 200,000 cases.
 
-    .venv/bin/python bench/queue.py [--interactions 1000000] [--cases 200000]
+    .venv/bin/python bench/queue_pages.py [--interactions 1000000] [--cases 200000]
         [--customers 100000] [--requests 30] [--warm-up 5] [--seed 42]
         [--skip-sqlite] [--skip-postgres] [--json PATH]
 
@@ -72,14 +72,6 @@ CXM = Path(sys.executable).parent / "cxm"
 GOAL_P95_MS = 300.0
 CHUNK = 50_000
 DAY = 86_400
-
-
-def _standard_queue_first() -> None:
-    """This script's name is the standard library's ``queue``: with its directory
-    first on the path, ``import queue`` (psycopg, concurrent.futures) would load
-    this file. Its directory goes last, behind the standard library."""
-    sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != BENCH_DIR]
-    sys.path.append(str(BENCH_DIR))
 
 
 # ---------------------------------------------------------------------------
@@ -1204,7 +1196,6 @@ def report(results: dict[str, Any]) -> str:
 
 
 def main(argv: list[str] | None = None) -> None:
-    _standard_queue_first()
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--interactions", type=int, default=1_000_000)
     parser.add_argument("--cases", type=int, default=200_000)
