@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -27,6 +28,7 @@ from cxm.cases.models import (
     SlaPolicy,
     Standing,
 )
+from cxm.customers import selectors as customer_selectors
 from cxm.errors import NotFound, ValidationFailed
 from cxm.interactions.models import Interaction
 
@@ -225,9 +227,15 @@ def case_detail(*, actor: Actor, case_id: int, now: datetime | None = None) -> C
     )
 
 
-def customer_cases(*, actor: Actor, customer_id: int, limit: int = 50) -> list[Case]:
+def customer_cases(
+    *, actor: Actor, customer_id: int, limit: int = 50, group: Sequence[int] | None = None
+) -> list[Case]:
+    """The cases of one person: of their profile and of every row merged into it
+    (``group``, when the caller has it), where cases opened before the merge stay."""
+    if group is None:
+        group = customer_selectors.customer_group_ids(customer_id=customer_id)
     return list(
-        visible_cases(actor).filter(customer_id=customer_id).order_by("-opened_at", "-id")[:limit]
+        visible_cases(actor).filter(customer_id__in=group).order_by("-opened_at", "-id")[:limit]
     )
 
 

@@ -52,6 +52,7 @@ from cxm.cases.models import (
 )
 from cxm.cases.priority import priority as issue_priority
 from cxm.connectors.models import Source
+from cxm.customers import selectors as customer_selectors
 from cxm.customers.models import Customer
 from cxm.errors import Conflict, NotFound, ValidationFailed
 from cxm.interactions import reactions
@@ -411,8 +412,11 @@ def interactions_route(*, ids: Sequence[int] | None = None, limit: int = 2000) -
         calendars = Calendars()
         policies = {(p.channel, p.priority): p for p in SlaPolicy.objects.all()}
         standings: dict[int, Standing] = {}
+        groups = _customer_groups({i.customer_id for i in rows})
         for interaction in rows:
-            _route_one(interaction, calendars, policies, standings, report)
+            _route_one(
+                interaction, groups[interaction.customer_id], calendars, policies, standings, report
+            )
         routed_ids = [i.pk for i in rows]
         now = timezone.now()
         Interaction.objects.filter(pk__in=routed_ids).update(routed_at=now)
@@ -429,8 +433,18 @@ def interactions_route_all(*, chunk: int = 2000) -> int:
     return total
 
 
+def _customer_groups(customer_ids: Iterable[int]) -> dict[int, list[int]]:
+    """Each customer's rows: itself and every row merged into it, whose open cases
+    (opened before the merge) a new message joins or answers."""
+    groups = {pk: [pk] for pk in customer_ids}
+    for absorbed, root in customer_selectors.customers_absorbed(root_ids=list(groups)).items():
+        groups[root].append(absorbed)
+    return groups
+
+
 def _route_one(
     interaction: Interaction,
+    group: Sequence[int],
     calendars: Calendars,
     policies: Mapping[tuple[str, int], SlaPolicy],
     standings: dict[int, Standing],
@@ -445,7 +459,7 @@ def _route_one(
         topic = interaction.topics[0] if interaction.topics else ""
         case = (
             Case.objects.filter(
-                customer_id=customer.pk,
+                customer_id__in=group,
                 status__in=OPEN_STATUSES,
                 topic=topic,
                 merged_into__isnull=True,
@@ -460,7 +474,7 @@ def _route_one(
             _case_join(case, interaction, calendar)
             report.joined += 1
     else:
-        case = _case_answered_by(interaction)
+        case = _case_answered_by(interaction, group)
         if case is None:
             report.unrouted += 1
             return
@@ -580,9 +594,7 @@ def case_open_for(
         raise ValidationFailed(f"unknown channel '{channel[:20]}'", code="bad_channel")
     if severity not in Severity.values:
         raise ValidationFailed(f"unknown severity '{severity[:20]}'", code="bad_severity")
-    customer = Customer.objects.get(pk=customer_id)
-    while customer.merged_into_id is not None:
-        customer = Customer.objects.get(pk=customer.merged_into_id)
+    customer = Customer.objects.get(pk=_customer_root(customer_id))
     calendar = Calendars().for_team(customer.team_id)
     policies = {(p.channel, p.priority): p for p in SlaPolicy.objects.filter(channel=channel)}
     standing = Standing.objects.filter(customer_id=customer.pk).first()
@@ -634,11 +646,17 @@ def _case_join(case: Case, interaction: Interaction, calendar: hours.Calendar) -
     case.save()
 
 
-def _case_answered_by(interaction: Interaction) -> Case | None:
+def _customer_root(customer_id: int) -> int:
+    """The profile a customer row was merged into, through every merge; itself if none."""
+    return customer_selectors.customer_group_ids(customer_id=customer_id)[0]
+
+
+def _case_answered_by(interaction: Interaction, group: Sequence[int]) -> Case | None:
     """The case an outbound interaction answers: the one it names, else the customer's
-    open case on its channel last written to, else their open case last written to."""
+    open case on its channel last written to, else their open case last written to
+    (of any of ``group``, the customer's rows)."""
     open_cases = Case.objects.filter(
-        customer_id=interaction.customer_id, status__in=OPEN_STATUSES, merged_into__isnull=True
+        customer_id__in=group, status__in=OPEN_STATUSES, merged_into__isnull=True
     )
     named = (interaction.attributes or {}).get("case_id")
     if isinstance(named, int) and not isinstance(named, bool) and 0 < named < 2**62:
@@ -1060,7 +1078,9 @@ def case_merge(*, actor: Actor, case_id: int, into_id: int, now: datetime | None
         if not 0 < into_id < 2**62:
             raise ValidationFailed("name the case to merge this one into", code="no_target")
         into = _case_for_update(actor, into_id)
-        if case.customer_id != into.customer_id:
+        if case.customer_id != into.customer_id and _customer_root(
+            case.customer_id
+        ) != _customer_root(into.customer_id):
             raise Conflict("only cases of the same customer can be merged", code="other_customer")
         if case.merged_into_id is not None or into.merged_into_id is not None:
             raise Conflict("one of these cases is merged already", code="merged")

@@ -5,6 +5,7 @@ over the selectors and services of promises and journeys, the same ones the API 
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import urlencode
@@ -20,7 +21,6 @@ from django.utils.dateparse import parse_datetime
 from cxm.access.decorators import console_view
 from cxm.access.permissions import Permission
 from cxm.access.selectors import actor_can
-from cxm.customers import selectors as customer_selectors
 from cxm.customers.models import Customer
 from cxm.errors import CXMError, NotFound, ValidationFailed
 from cxm.interactions.enums import Channel
@@ -403,11 +403,13 @@ def journey(request: HttpRequest) -> HttpResponse:
     )
 
 
-def customer_context(request: HttpRequest, customer: Customer) -> dict[str, Any]:
+def customer_context(
+    request: HttpRequest, customer: Customer, group: Sequence[int]
+) -> dict[str, Any]:
     """What the customer page shows of promises, journey and health, for a customer
-    the page found visible (through ``customer_get``)."""
+    the page found visible (through ``customer_get``); ``group``: its rows
+    (``customer_group_ids``)."""
     now = timezone.now()
-    group = customer_selectors.customer_group_ids(customer_id=customer.pk)
     sees_promises = actor_can(request.user, Permission.PROMISE_VIEW)
     return {
         "journey": journey_selectors.customer_journey(customer=customer, group=group, now=now),

@@ -81,6 +81,7 @@ def customer_detail(request: HttpRequest, customer_id: int) -> HttpResponse:
     channel_counts = selectors.customer_channel_counts(customer=customer)
     services.customer_read_record(customer=customer, actor=request.user, ip=request_ip(request))
     sees_cases = actor_can(request.user, Permission.CASE_VIEW)
+    group = selectors.customer_group_ids(customer_id=customer.pk)
     return render(
         request,
         "console/customer_detail.html",
@@ -94,7 +95,9 @@ def customer_detail(request: HttpRequest, customer_id: int) -> HttpResponse:
             "merges": selectors.customer_merge_audit(actor=request.user, customer=customer),
             "MERGE": MergeAction.MERGE,
             "sees_cases": sees_cases,
-            "cases": case_selectors.customer_cases(actor=request.user, customer_id=customer.pk)
+            "cases": case_selectors.customer_cases(
+                actor=request.user, customer_id=customer.pk, group=group
+            )
             if sees_cases
             else [],
             "standing": case_selectors.customer_standing(
@@ -102,7 +105,7 @@ def customer_detail(request: HttpRequest, customer_id: int) -> HttpResponse:
             )
             if sees_cases
             else None,
-            **promise_views.customer_context(request, customer),
+            **promise_views.customer_context(request, customer, group),
         },
     )
 

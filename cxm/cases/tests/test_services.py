@@ -441,3 +441,48 @@ def test_bad_policies_and_calendars_are_refused_with_a_reason(db: None) -> None:
         services.calendar_set(
             actor=None, team_id=None, definition={**LONDON_OFFICE, "timezone": "Mars/Olympus"}
         )
+
+
+def test_cases_follow_a_customer_merge(office: None, source: Source) -> None:
+    from cxm.customers import services as customer_services
+    from cxm.customers.models import Customer
+
+    work = {"email": "ann.archer@work.example", "name": "Ann Archer"}
+    home_case = write(source, "m1", utc(2026, 11, 23, 9, 0))
+    work_case = write(source, "m2", utc(2026, 11, 23, 9, 30), customer=work)
+    assert home_case.pk != work_case.pk
+    ann, ann_at_work = home_case.customer, work_case.customer
+    assert ann.pk != ann_at_work.pk
+    customer_services.customer_merge(
+        survivor=Customer.objects.get(pk=ann.pk),
+        merged=Customer.objects.get(pk=ann_at_work.pk),
+        actor=None,
+        reason="Same person",
+    )
+
+    # Her two open cases, the one opened on the merged row too, are hers.
+    assert [c.pk for c in selectors.customer_cases(actor=None, customer_id=ann.pk)] == [
+        work_case.pk,
+        home_case.pk,
+    ]
+    # She writes again: her message joins the open case last written to, whatever
+    # row it was opened on; no third case opens.
+    again = write(source, "m3", utc(2026, 11, 23, 10, 0), customer=work)
+    assert again.pk == work_case.pk
+    assert Case.objects.count() == 2
+    # An answer to her answers that case.
+    answer(source, "a1", utc(2026, 11, 23, 10, 15))
+    work_case.refresh_from_db()
+    assert work_case.replies == 1
+    # An agent can now fold the two threads into one.
+    merged = services.case_merge(actor=None, case_id=home_case.pk, into_id=work_case.pk)
+    assert merged.messages == 3
+
+
+def test_cases_of_two_different_customers_cannot_be_merged(office: None, source: Source) -> None:
+    ann_case = write(source, "m1", utc(2026, 11, 23, 9, 0))
+    bob_case = write(
+        source, "m2", utc(2026, 11, 23, 9, 5), customer={"email": "bob@example.org", "name": "Bob"}
+    )
+    with pytest.raises(Conflict, match="only cases of the same customer"):
+        services.case_merge(actor=None, case_id=bob_case.pk, into_id=ann_case.pk)
