@@ -40,6 +40,7 @@ import heapq
 import math
 import random
 import re
+import zlib
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, time, timedelta
@@ -54,6 +55,7 @@ SALES_STREAM = 11
 PROMISE_STREAM = 12
 CHURN_STREAM = 13
 LINE_STREAM = 14
+RENEWAL_STREAM = 15
 
 NETWORK_SOURCE = "network"
 SOURCES = {NETWORK_SOURCE: "Network monitoring: routers, lines and usage"}
@@ -163,6 +165,13 @@ OUTCOMES = {  # kept, late, broken
 }
 
 # Leaving: a daily chance, raised by what happened to the customer lately.
+# A conversation that ends in a renewal ("Done: renewed on Fibre 500 at ...", a call's
+# or the shop's note) is followed by the CRM's record of the new term, which moves the
+# journey from renewal back to steady service; one that ends undecided leaves it there.
+# (The CRM's own notes of renewal calls are that record already.)
+RENEWED = re.compile(r"\brenewed on\b", re.IGNORECASE)
+RENEWAL_RECORDED = (10 * 60, 4 * HOUR)  # seconds after the agreement
+
 BASE_HAZARD = 0.00025  # a day: about 4.5% over the 180 days
 BROKEN_DAYS = 60  # how long a broken promise weighs
 BROKEN_FACTOR = 12.0  # the first broken promise in that time; each further one doubles it
@@ -527,6 +536,8 @@ class _Weaver:
             if promise is not None and line["direction"] == "inbound":
                 out.extend(self._agent_promise(promise, line))
                 out.extend(self._follows(promise.person, number))
+        if source != "crm" and RENEWED.search(line["body"]):
+            out.append(self._renewed(line))
         return out
 
     def _follows(self, person: int, episode: int) -> list[Line]:
@@ -646,6 +657,33 @@ class _Weaver:
                 "attributes": {"event": "fault_cleared", "fault": f"FLT-{promise.episode:06d}"},
             }
         ]
+
+    def _renewed(self, line: Line) -> Line:
+        """The CRM's record of a renewal an agent, a call or the shop agreed: what
+        takes the customer's journey out of the renewal stage."""
+        key = zlib.crc32(f"{line['source']}/{line['external_id']}".encode())
+        rng = random.Random(g._stream(self.plan.seed, RENEWAL_STREAM, key))
+        at = min(_moment(line) + rng.uniform(*RENEWAL_RECORDED), self.latest)
+        at = float(int(at))
+        source, external_id = "crm", f"RENEWED-{key:08x}"
+        self.closures.append(
+            Closure(
+                ((source, external_id),),
+                datetime.fromtimestamp(at + rng.randint(*g.RECORDED), UTC),
+                "Nothing to answer",
+            )
+        )
+        return {
+            "source": source,
+            "external_id": external_id,
+            "channel": "other",
+            "direction": "inbound",
+            "occurred_at": _iso(at),
+            "customer": line["customer"],
+            "subject": "Contract term extended",
+            "body": "New 24-month term recorded; the price is fixed until its end.",
+            "attributes": {"event": "contract_renewed"},
+        }
 
     def _leaving(self, leaver: Leaver) -> Line:
         person = self.plan.people[leaver.person]

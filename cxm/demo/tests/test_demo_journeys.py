@@ -216,3 +216,26 @@ def test_loading_again_adds_nothing(loaded: services.DemoLoaded) -> None:
         StageVisit.objects.count(),
         MilestoneReached.objects.count(),
     )
+
+
+@pytest.mark.django_db
+def test_customers_asking_to_renew_enter_renewal_and_a_recorded_renewal_ends_it(
+    loaded: services.DemoLoaded,
+) -> None:
+    renewal = StageVisit.objects.filter(stage=Stage.RENEWAL)
+    entered = list(renewal.values_list("customer_id", "interaction__topics", "left_at"))
+    # They wrote or called about their contract ending, tagged by the taxonomy.
+    assert entered and all("contract_renewal" in topics for _, topics, _ in entered)
+    # A renewal the CRM recorded took the customer from renewal back to steady
+    # service, by its record, after they entered renewal.
+    back = list(
+        StageVisit.objects.filter(stage=Stage.STEADY, cause="Contract renewed").values_list(
+            "customer_id", "entered_at", "interaction__attributes"
+        )
+    )
+    assert back
+    for customer_id, at, attributes in back:
+        assert attributes == {"event": "contract_renewed"}
+        assert renewal.filter(customer_id=customer_id, left_at=at).exists()
+    # Those still deciding are still in renewal.
+    assert any(left is None for _, _, left in entered)

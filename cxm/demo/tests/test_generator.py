@@ -138,9 +138,9 @@ def run_demo(**options: Any) -> str:
 def test_demo_loads_a_company_that_needs_unifying(data_dir: Path) -> None:
     output = run_demo()
 
-    # The generator's 800 lines and the journeys' 13 (routers online, usage
-    # milestones, call backs, faults cleared, accounts closed).
-    assert Interaction.objects.count() == 800 + 13
+    # The generator's 800 lines and the journeys' 21 (routers online, usage
+    # milestones, call backs, faults cleared, contracts renewed, accounts closed).
+    assert Interaction.objects.count() == 800 + 21
     assert set(Interaction.objects.values_list("channel", flat=True)) == set(Channel.values)
     per_customer = Interaction.objects.values("customer").annotate(
         channels=Count("channel", distinct=True)
@@ -207,7 +207,7 @@ def test_running_the_demo_again_changes_nothing(data_dir: Path) -> None:
 
     output = run_demo()
 
-    assert "0 interactions stored, 813 already there, 0 rejected" in output
+    assert "0 interactions stored, 821 already there, 0 rejected" in output
     assert "Match model already trained; left as it was" in output
     assert counts == (
         Customer.objects.count(),

@@ -66,11 +66,19 @@ def test_the_same_lines_sales_and_promises_whatever_now_is() -> None:
         "CB": 8,
         "FIX": 6,
         "LEFT": 7,
+        "RENEWED": 13,
     }
 
 
 def _generated(line: dict) -> bool:
-    return line["external_id"].split("-")[0] not in ("SYNC", "VALUE", "CB", "FIX", "LEFT")
+    return line["external_id"].split("-")[0] not in (
+        "SYNC",
+        "VALUE",
+        "CB",
+        "FIX",
+        "LEFT",
+        "RENEWED",
+    )
 
 
 def _at(line: dict) -> datetime:
