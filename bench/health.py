@@ -27,7 +27,7 @@ The method:
 - the health score's AUC is that of its risk, 100 - health, for churn (the
   chance a churner scored worse than a stayer, ties half), with DeLong's 95%
   interval (``health.auc_interval``); beside it the naive baseline, recency:
-  days since the customer's last interaction before T (the longer quiet, the
+  days since the customer's last contact before T (the longer quiet, the
   riskier), with its interval, and DeLong's paired test of the two
   (``health.auc_compare``). Its reverse too (the more recent the contact, the
   riskier: an AUC of 1 - recency's), a baseline chosen after seeing that
@@ -167,12 +167,13 @@ def backtest(now: datetime, cutoff_days: int) -> dict[str, Any]:
         ids = scored[start : start + CHUNK]
         facts = journey_selectors.health_facts(customer_ids=ids, as_of=cutoff)
         scores.update({pk: health.score(facts[pk], weights) for pk in ids})
-    # Recency: days since the last interaction before the cutoff, merged rows included.
+    # Recency: days since the last contact before the cutoff (an interaction that is
+    # not a system's notice or record), merged rows included.
     owner = {pk: pk for pk in scored}
     owner.update(customer_selectors.customers_absorbed(root_ids=scored))
     last: dict[int, datetime] = {}
     for customer_id, at in Interaction.objects.filter(
-        customer_id__in=list(owner), occurred_at__lt=cutoff
+        customer_id__in=list(owner), occurred_at__lt=cutoff, automated=False
     ).values_list("customer_id", "occurred_at"):
         root = owner[customer_id]
         if root not in last or last[root] < at:

@@ -375,6 +375,7 @@ class RouteReport:
     joined: int = 0
     answered: int = 0
     unrouted: int = 0  # outbound interactions with no open case to answer
+    automated: int = 0  # notices and records a system sent: no case is theirs
     case_ids: set[int] = field(default_factory=set)
 
 
@@ -401,6 +402,7 @@ def interactions_route(*, ids: Sequence[int] | None = None, limit: int = 2000) -
                 "subject",
                 "body",
                 "attributes",
+                "automated",
                 "topics",
                 "sentiment_score",
                 "customer__team_id",
@@ -450,6 +452,10 @@ def _route_one(
     standings: dict[int, Standing],
     report: RouteReport,
 ) -> None:
+    if interaction.automated:
+        # A bill, a reminder, an account change: nobody asked, nobody answered.
+        report.automated += 1
+        return
     customer = interaction.customer
     standing = _standing_observe(
         standings, customer.pk, interaction.channel, interaction.attributes or {}

@@ -283,13 +283,16 @@ def scorecards(*, actor: Actor, days: int = 30, now: datetime | None = None) -> 
         .annotate(n=Count("recontact_of", distinct=True))
         .values_list("recontact_of__channel", "n")
     )
-    # One pass over the period's inbound messages: their number, and the mean of the
-    # scored ones (AVG and COUNT of a column skip its NULLs).
+    # One pass over the period's inbound messages (not the records systems send):
+    # their number, and the mean of the scored ones (AVG and COUNT skip NULLs).
     inbound: dict[str, int] = {}
     sentiments: dict[str, tuple[float, int]] = {}
     for channel, n, mean, scored in (
         Interaction.objects.filter(
-            occurred_at__gte=since, occurred_at__lt=now, direction=Direction.INBOUND
+            occurred_at__gte=since,
+            occurred_at__lt=now,
+            direction=Direction.INBOUND,
+            automated=False,
         )
         .values("channel")
         .annotate(n=Count("id"), mean=Avg("sentiment_score"), scored=Count("sentiment_score"))

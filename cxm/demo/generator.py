@@ -272,6 +272,9 @@ RECORDS = {
     "first_record", "order", "my_account", "availability", "contact_update", "crm_note",
     "billing_twin",
 }  # fmt: skip
+# Records no person made or asked for: sent ``automated``, they open no case. (A note
+# an agent wrote of a call, or a fault reported in My Account, is somebody's contact.)
+AUTOMATED_RECORDS = {"first_record", "order", "availability", "contact_update", "billing_twin"}
 # Messages that may go unanswered (a lone line), the last of them still waiting at ``now``.
 UNANSWERED_KINDS = {"email_thread", "social", "sms_thread", "web_form", "letter"}
 # Questions with no written answer on record, sorted another way in the end.
@@ -1262,6 +1265,11 @@ class _Writer:
         build = getattr(self, f"_{episode.kind}")
         lines: list[Line] = build(rng, person, episode, ctx)
         assert len(lines) == episode.lines, (episode.kind, len(lines), episode.lines)
+        for line in lines:
+            if episode.kind in AUTOMATED_RECORDS or (
+                line["direction"] == "outbound" and _notice(line)
+            ):
+                line["automated"] = True
         if self.closures is not None:
             closure = self._closure(rng, episode, lines)
             if closure is not None:
@@ -1273,12 +1281,16 @@ class _Writer:
         """When the episode's case is resolved: as an agent's answer ends it, as a call or
         a visit ends, at once for a record that asks nothing, soon for a message that
         needs no reply, much later for a question with no written answer."""
-        asked = [line for line in lines if line["direction"] == "inbound"]
+        asked = [
+            line
+            for line in lines
+            if line["direction"] == "inbound" and not line.get("automated", False)
+        ]
         if not asked:
             return None
         # A notice sent after the customer's last word (a new number's confirmation
         # text) answers nothing.
-        said = [line for line in lines if line["direction"] == "inbound" or not _notice(line)]
+        said = [line for line in lines if not line.get("automated", False)]
         last = said[-1]
         moment = datetime.fromisoformat(last["occurred_at"]).timestamp()
         if last["direction"] == "outbound":
@@ -2185,6 +2197,7 @@ class _Writer:
                 self._fill("Automated reminder call for the engineer visit, {slot}.", ctx),
                 {"outcome": "answered", "duration_seconds": rng.randint(25, 60)},
             )
+            reminder["automated"] = True
         reports = c.ENGINEER_REPORTS.get(episode.topic, c.ENGINEER_REPORTS["default"])
         report = self._fill(rng.choice(reports), ctx)
         job = "Installation" if episode.topic == "installation" else "Repair"

@@ -574,6 +574,7 @@ class _Weaver:
                 "body": f"{person.router} synced at {max(1, int(speed * rng.uniform(0.85, 0.98)))}"
                 f" Mb/s on {plan_name}.",
                 "attributes": {"event": "first_sync", "router": person.router, "plan": plan_name},
+                "automated": True,
             }
         )
         if sale.value_days is None:
@@ -599,6 +600,7 @@ class _Weaver:
                 "subject": "Usage milestone reached",
                 "body": body,
                 "attributes": {"event": "usage_milestone", "plan": plan_name},
+                "automated": True,
             }
         )
         return lines
@@ -655,6 +657,7 @@ class _Weaver:
                 "body": f"Fault FLT-{promise.episode:06d} ({topic.label.lower()}) cleared; "
                 "line test passed.",
                 "attributes": {"event": "fault_cleared", "fault": f"FLT-{promise.episode:06d}"},
+                "automated": True,
             }
         ]
 
@@ -666,13 +669,6 @@ class _Weaver:
         at = min(_moment(line) + rng.uniform(*RENEWAL_RECORDED), self.latest)
         at = float(int(at))
         source, external_id = "crm", f"RENEWED-{key:08x}"
-        self.closures.append(
-            Closure(
-                ((source, external_id),),
-                datetime.fromtimestamp(at + rng.randint(*g.RECORDED), UTC),
-                "Nothing to answer",
-            )
-        )
         return {
             "source": source,
             "external_id": external_id,
@@ -683,6 +679,7 @@ class _Weaver:
             "subject": "Contract term extended",
             "body": "New 24-month term recorded; the price is fixed until its end.",
             "attributes": {"event": "contract_renewed"},
+            "automated": True,
         }
 
     def _leaving(self, leaver: Leaver) -> Line:

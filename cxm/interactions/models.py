@@ -36,6 +36,10 @@ class Interaction(models.Model):
     body = models.TextField(blank=True)
     attributes = models.JSONField(default=dict, blank=True)
     received_at = models.DateTimeField()
+    # A notice or a record a system sent (a bill, a reminder, an account change):
+    # on the timeline and evidence for promises and journeys, but no case opens for
+    # it and it answers none.
+    automated = models.BooleanField(default=False, db_default=False)
     # Enrichment of inbound texts at ingest (cxm.insights): the sentiment, the
     # model that gave it, and the keys of the taxonomy's topics that matched.
     sentiment_label = models.CharField(max_length=10, blank=True)

@@ -61,6 +61,12 @@ CSV_CUSTOMER_COLUMNS = {k.value for k in IdentityKind} | CUSTOMER_DETAIL_COLUMNS
 CSV_PLAIN_COLUMNS = TOP_LEVEL_FIELDS - {"customer", "attributes"}
 
 
+# A CSV cell is text: a flag column reads these as true or false (anything else
+# is reported on its line).
+FLAGS = frozenset({"automated"})
+CSV_BOOLEANS = {"true": True, "yes": True, "1": True, "false": False, "no": False, "0": False}
+
+
 class CsvHeaderError(ValueError):
     pass
 
@@ -115,7 +121,9 @@ def csv_row_to_record(mapping: list[tuple[str, str]], row: list[str]) -> Any:
         if value == "":
             continue
         if target == "top":
-            record[name] = value
+            record[name] = (
+                CSV_BOOLEANS.get(value.strip().lower(), value) if name in FLAGS else value
+            )
         elif target == "customer":
             customer[name] = value
         else:

@@ -3,7 +3,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from ninja import Schema
+from ninja import Field, Schema
 
 from cxm.interactions.enums import Channel, Direction
 
@@ -39,6 +39,12 @@ class InteractionIn(Schema):
     subject: str | None = None
     body: str | None = None
     attributes: dict[str, Any] | None = None
+    automated: bool = Field(
+        False,
+        description="A notice or record a system sent (a bill, a reminder, an account "
+        "change): kept on the timeline and evidence for promises and journeys, but it opens "
+        "no case and answers none.",
+    )
 
 
 class LineErrorOut(Schema):
@@ -89,6 +95,7 @@ class InteractionOut(Schema):
     subject: str
     body: str
     attributes: dict[str, Any]
+    automated: bool
     sentiment: SentimentOut | None
     topics: list[str]
 

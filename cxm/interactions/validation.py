@@ -34,6 +34,7 @@ TOP_LEVEL_FIELDS = frozenset(
         "subject",
         "body",
         "attributes",
+        "automated",
     }
 )
 IDENTIFIER_FIELDS = tuple(k.value for k in IdentityKind)
@@ -80,6 +81,7 @@ class InteractionInput:
     subject: str = ""
     body: str = ""
     attributes: dict[str, Any] = field(default_factory=dict)
+    automated: bool = False
 
 
 class InvalidLine(Exception):
@@ -257,6 +259,19 @@ def validate_line(
         errors.append(FieldError("attributes", f"must be an object, not {_type_name(attributes)}"))
         attributes = {}
 
+    automated = data.get("automated", False)
+    if automated is None:
+        automated = False
+    elif not isinstance(automated, bool):
+        errors.append(
+            FieldError(
+                "automated",
+                f"must be true or false, not {_type_name(automated)}: true for a notice or "
+                "record a system sent (a bill, a reminder), which opens no case",
+            )
+        )
+        automated = False
+
     identifiers: list[IdentifierInput] = []
     ignored: list[str] = []
     details: dict[str, Any] = {}
@@ -349,4 +364,5 @@ def validate_line(
         subject=subject,
         body=body,
         attributes=attributes,
+        automated=automated,
     )

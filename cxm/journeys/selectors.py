@@ -616,6 +616,7 @@ def health_facts(
         Interaction.objects.filter(
             customer_id__in=ids,
             direction=Direction.INBOUND,
+            automated=False,  # the customer's contacts, not a system's records
             occurred_at__gte=as_of - timedelta(days=CONTACT_DAYS),
             occurred_at__lt=as_of,
         )

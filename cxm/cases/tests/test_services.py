@@ -68,7 +68,7 @@ def answer(source: Source, external_id: str, at: datetime, **fields: Any) -> Non
         fields.pop("customer", ANN),
         occurred_at=at.isoformat(),
         direction="outbound",
-        body="We are on it.",
+        body=fields.pop("body", "We are on it."),
         **fields,
     )
 
@@ -486,3 +486,37 @@ def test_cases_of_two_different_customers_cannot_be_merged(office: None, source:
     )
     with pytest.raises(Conflict, match="only cases of the same customer"):
         services.case_merge(actor=None, case_id=bob_case.pk, into_id=ann_case.pk)
+
+
+def test_a_notice_a_system_sends_does_not_answer_the_case(office: None, source: Source) -> None:
+    case = write(source, "m1", utc(2026, 11, 23, 9, 0))
+    # The billing system's "your bill is ready" goes out while she waits.
+    answer(source, "bill-1", utc(2026, 11, 23, 9, 30), body="Your bill is ready.", automated=True)
+
+    case.refresh_from_db()
+    assert case.replies == 0 and case.first_response_at is None
+    assert clock(case, SlaMetric.FIRST_RESPONSE).stopped_at is None
+    assert Interaction.objects.get(external_id="bill-1").routed_at is not None
+    # A person's answer does.
+    answer(source, "a1", utc(2026, 11, 23, 10, 0))
+    case.refresh_from_db()
+    assert case.replies == 1 and case.first_response_at == utc(2026, 11, 23, 10, 0)
+
+
+def test_a_record_a_system_sends_opens_no_case(office: None, source: Source) -> None:
+    ingest_customer_line(
+        source,
+        "crm-1",
+        ANN,
+        occurred_at=utc(2026, 11, 23, 9, 0).isoformat(),
+        subject="Contact details updated",
+        attributes={"account_status": "active"},
+        automated=True,
+    )
+
+    record = Interaction.objects.get(external_id="crm-1")
+    assert record.automated and record.routed_at is not None
+    assert not Case.objects.exists()
+    # She writes: her message opens the case, as if the record were not there.
+    case = write(source, "m1", utc(2026, 11, 23, 9, 5))
+    assert case.messages == 1

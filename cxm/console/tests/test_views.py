@@ -1226,3 +1226,15 @@ def test_customer_page_query_count_does_not_grow_with_merges_and_proposals(
         response = agent_client.get(f"/customers/{bob.pk}/")
     merges = response.context["merges"]
     assert (len(merges.events), len(merges.pending), len(merges.decided)) == (3, 2, 2)
+
+
+def test_a_record_a_system_sent_is_shown_as_such(agent_client: Client, ann: Customer) -> None:
+    Interaction.objects.filter(external_id="C-1042").update(automated=True)
+
+    html = agent_client.get(f"/customers/{ann.pk}/").content.decode()
+
+    record = html[html.index('data-external-id="C-1042"') :]
+    record = record[: record.index("</li>")]
+    assert "System record" in record and "From customer" not in record
+    sms = html[html.index('data-external-id="SM-5501"') :]
+    assert "System record" not in sms[: sms.index("</li>")]

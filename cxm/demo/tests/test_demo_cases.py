@@ -45,15 +45,20 @@ def loaded(django_db_setup: None, django_db_blocker: Any) -> Iterator[services.D
 
 @pytest.mark.django_db
 def test_the_history_becomes_cases_answered_and_resolved(loaded: services.DemoLoaded) -> None:
-    # The generator's 1,500 lines and the journeys' 55; the 7 customers who closed
-    # their account did so in a record resolved at once, like every CRM record (the
-    # 13 renewals recorded too).
-    assert loaded.cases == services.CasesBuilt(routed=1555, resolved=709, queue=3)
+    # The generator's 1,500 lines and the journeys' 55, all routed; the records and
+    # notices systems send (accounts opened, bills, reminders, routers online,
+    # renewals recorded) open no case and answer none. The 7 customers who closed
+    # their account told an agent, whose note is resolved at once.
+    assert loaded.cases == services.CasesBuilt(routed=1555, resolved=604, queue=3)
     assert not Interaction.objects.filter(routed_at__isnull=True).exists()
     statuses = dict(Case.objects.values_list("status").annotate(n=Count("id")))
-    assert statuses == {CaseStatus.RESOLVED: 709, CaseStatus.NEW: 3}
+    assert statuses == {CaseStatus.RESOLVED: 604, CaseStatus.NEW: 3}
     answered = Case.objects.filter(first_response_seconds__isnull=False)
-    assert answered.count() == 263
+    assert answered.count() == 260
+    automated = Interaction.objects.filter(automated=True)
+    assert automated.filter(direction="inbound").exists()
+    assert automated.filter(direction="outbound").exists()
+    assert not Case.objects.filter(links__interaction__automated=True).exists()
     # Every channel customers write on has answers, and answers come after questions.
     assert set(answered.values_list("channel", flat=True)) >= {
         Channel.PHONE,
@@ -117,7 +122,7 @@ def test_the_charter_shows_email_missing_its_promise_and_the_rest_meeting_theirs
     assert email.measured.median_seconds is not None
     assert email.measured.median_seconds > 1.25 * email.target_seconds
     assert email.note == (
-        "We miss this promise: half of the answers took longer than 6.5 h, against a target "
+        "We miss this promise: half of the answers took longer than 7.0 h, against a target "
         "of 4.0 h."
     )
     for channel in ("phone", "chat", "social", "sms", "web", "other"):

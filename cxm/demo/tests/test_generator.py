@@ -181,7 +181,7 @@ def test_demo_loads_a_company_that_needs_unifying(data_dir: Path) -> None:
     customers = Customer.objects.filter(merged_into__isnull=True).count()
     assert customers > 60
     assert f"Customers: {customers:,}" in output
-    assert "Interactions: 813 · Pending merge proposals: 5" in output
+    assert "Interactions: 821 · Pending merge proposals: 5" in output
 
     user = User.objects.get(username="demo")
     password = (data_dir / "demo-password").read_text().strip()

@@ -136,6 +136,21 @@ def test_a_new_interaction_is_201_and_its_replay_200(client: Client, ingest_toke
     assert (Customer.objects.count(), Identity.objects.count()) == (1, 4)
 
 
+def test_a_notice_sent_as_automated_is_kept_as_such_and_read_back(
+    client: Client, ingest_token: str, read_token: str
+) -> None:
+    line = interaction_line(direction="outbound", body="Your bill is ready.", automated=True)
+    assert post_one(client, line, ingest_token).status_code == 201
+
+    interaction = Interaction.objects.get()
+    assert interaction.automated
+    timeline = client.get(
+        f"/api/v1/customers/{interaction.customer_id}/timeline",
+        headers={"Authorization": f"Bearer {read_token}"},
+    ).json()
+    assert [item["automated"] for item in timeline["items"]] == [True]
+
+
 def test_a_pretty_printed_body_is_read_as_one_interaction(
     client: Client, ingest_token: str
 ) -> None:

@@ -18,7 +18,8 @@ from cxm.interactions.parsing import (
 )
 
 CSV_COLUMNS_HINT = (
-    "address, birth_date, body, channel, chat_visitor, city, company, crm_id, direction, email, "
+    "address, automated, birth_date, body, channel, chat_visitor, city, company, crm_id, "
+    "direction, email, "
     "external_id, facebook, instagram, kind, name, occurred_at, other, phone, postcode, source, "
     "subject, twitter, youtube or attributes.NAME"
 )
@@ -284,6 +285,22 @@ def test_csv_row_to_record_puts_columns_in_their_place() -> None:
         "customer": {"crm_id": "C-1"},
         "attributes": {"tier": "gold"},
     }
+
+
+@pytest.mark.parametrize(
+    ("cell", "value"),
+    [("true", True), (" Yes ", True), ("1", True), ("FALSE", False), ("no", False), ("0", False)],
+)
+def test_a_csv_automated_cell_reads_as_true_or_false(cell: str, value: bool) -> None:
+    mapping = csv_columns(["external_id", "email", "automated"])
+
+    assert csv_row_to_record(mapping, ["9", "a@example.org", cell])["automated"] is value
+
+
+def test_a_csv_automated_cell_that_is_no_answer_is_left_for_validation_to_report() -> None:
+    mapping = csv_columns(["external_id", "email", "automated"])
+
+    assert csv_row_to_record(mapping, ["9", "a@example.org", "maybe"])["automated"] == "maybe"
 
 
 def test_counting_lines_track_bytes_and_physical_lines() -> None:

@@ -18,7 +18,8 @@ NOW = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
 CHANNELS = "phone, sms, email, chat, social, web, in_person, other"
 IDENTIFIERS = "email, phone, crm_id, twitter, facebook, instagram, youtube, chat_visitor, other"
 TOP_FIELDS = (
-    "attributes, body, channel, customer, direction, external_id, occurred_at, source, subject"
+    "attributes, automated, body, channel, customer, direction, external_id, occurred_at, "
+    "source, subject"
 )
 CUSTOMER_FIELDS = (
     "address, birth_date, chat_visitor, city, company, crm_id, email, facebook, instagram, "
@@ -288,6 +289,17 @@ def test_optional_fields_may_be_left_out() -> None:
             interaction_line(customer={"email": "ann@example.org", "kind": "vip"}),
             [("customer.kind", "must be residential, business or unknown")],
             id="unknown customer kind",
+        ),
+        pytest.param(
+            interaction_line(automated="yes"),
+            [
+                (
+                    "automated",
+                    "must be true or false, not a string: true for a notice or record a "
+                    "system sent (a bill, a reminder), which opens no case",
+                )
+            ],
+            id="automated not a boolean",
         ),
         pytest.param(
             interaction_line(colour="red"),

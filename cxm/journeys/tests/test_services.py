@@ -190,8 +190,18 @@ def test_the_journey_report_tells_who_left_after_a_late_onboarding(
     assert (late.without_it.value, late.without_it.n) == (0.0, 1)
 
 
-def test_an_active_crm_account_starts_in_steady_service(sources: dict[str, Source]) -> None:
-    ann = write(sources["crm"], "record", utc(2026, 1, 5), attributes={"account_status": "Active"})
+@pytest.mark.parametrize("automated", [False, True])
+def test_an_active_crm_account_starts_in_steady_service(
+    sources: dict[str, Source], automated: bool
+) -> None:
+    # A record the CRM sends by itself opens no case, but it is evidence all the same.
+    ann = write(
+        sources["crm"],
+        "record",
+        utc(2026, 1, 5),
+        attributes={"account_status": "Active"},
+        automated=automated,
+    )
     write(sources["helpdesk"], "ask", utc(2026, 1, 6))
 
     assert stages(ann) == [("steady", utc(2026, 1, 5), None, "An active account in the CRM")]
