@@ -248,8 +248,10 @@ def survey_trigger(
     return invited
 
 
-def relationship_sample(*, survey: Survey, size: int, seed: int | None = None) -> list[int]:
-    """A simple random sample of the customers the policy lets through.
+def relationship_sample(
+    *, survey: Survey, size: int, seed: int | None = None, now: datetime | None = None
+) -> list[int]:
+    """A simple random sample of the customers the policy lets through as of ``now``.
 
     Chosen at random rather than by who is easy or friendly to reach: a
     relationship survey that picks its respondents picks its score.
@@ -263,7 +265,7 @@ def relationship_sample(*, survey: Survey, size: int, seed: int | None = None) -
     )
     rng = random.Random(seed)
     rng.shuffle(ids)
-    blocked = policy.held_back(ids, now=timezone.now())
+    blocked = policy.held_back(ids, now=now or timezone.now())
     return [pk for pk in ids if pk not in blocked][:size]
 
 
@@ -283,7 +285,7 @@ def relationship_waves_send(*, now: datetime | None = None) -> dict[str, int]:
         size = max(1, -(-base // RELATIONSHIP_CYCLE_DAYS))
         if survey.daily_cap:
             size = min(size, survey.daily_cap)
-        sample = relationship_sample(survey=survey, size=size)
+        sample = relationship_sample(survey=survey, size=size, now=now)
         report = invitations_send(
             survey=survey, customer_ids=sample, trigger=Trigger.RELATIONSHIP, now=now
         )

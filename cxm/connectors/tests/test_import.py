@@ -261,8 +261,9 @@ def test_command_reads_the_format_option_over_the_file_name(tmp_path: Path, db: 
         pytest.param(
             "bad.csv",
             b"external_id,colour,email\n1,red,a@example.org\n",
-            "line 1: column 2 'colour' is not an interaction field; use address, birth_date, "
-            "body, channel, chat_visitor, city, company, crm_id, direction, email, external_id, "
+            "line 1: column 2 'colour' is not an interaction field; use address, automated, "
+            "birth_date, body, channel, chat_visitor, city, company, crm_id, direction, email, "
+            "external_id, "
             "facebook, instagram, kind, name, occurred_at, other, phone, postcode, source, "
             "subject, twitter, youtube or attributes.NAME",
             id="unknown CSV column",

@@ -389,6 +389,7 @@ def test_timeline_items_carry_the_interaction(
             "subject": "",
             "body": "Still dropping tonight",
             "attributes": {"segments": 1},
+            "automated": False,
             "topics": [],
         }
     ]

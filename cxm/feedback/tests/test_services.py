@@ -405,3 +405,21 @@ def test_a_mean_interval_stays_on_its_scale(db: None) -> None:
     # The t interval of 5, 4, 2, 5 is 4 ± 3.182 · 1.414 / 2 = 1.750 to 6.250;
     # a CSAT cannot pass 5.
     assert (headline.value, round(headline.low, 3), headline.high) == (4.0, 1.750, 5)
+
+
+def test_the_relationship_sample_leaves_out_whom_the_policy_holds_back_on_that_day(
+    db: None,
+) -> None:
+    survey = services.survey_create(
+        name="Relationship", kind=SurveyKind.NPS, question="?", triggers=["relationship"]
+    )
+    ann, bob = _customers(2)
+    services.invitations_send(survey=survey, customer_ids=[ann.pk], trigger="relationship", now=NOW)
+
+    # The day after, Ann is within the 30 days; long after NOW, neither is.
+    assert services.relationship_sample(survey=survey, size=2, now=NOW + timedelta(days=1)) == [
+        bob.pk
+    ]
+    assert sorted(
+        services.relationship_sample(survey=survey, size=2, now=NOW + timedelta(days=40))
+    ) == sorted([ann.pk, bob.pk])
