@@ -407,3 +407,53 @@ def test_a_customer_who_has_left_is_not_surveyed(sources: dict[str, Source]) -> 
     assert policy.held_back([ann], now=utc(2026, 3, 2))[ann] == (
         "left on 2026-03-01; a customer who has gone is not asked as if still one"
     )
+
+
+def test_renewal_talk_ends_in_a_recorded_renewal_or_lapses_after_60_days(
+    sources: dict[str, Source],
+) -> None:
+    from cxm.insights import services as insight_services
+
+    insight_services.topic_save(
+        key="contract_renewal",
+        name="Contract renewal",
+        any_phrases=["renew*", "contract ends"],
+        actor=None,
+        now=utc(2026, 1, 1),
+    )
+    bob = {"email": "bob@example.org", "name": "Bob Bell"}
+    ann = write(sources["crm"], "ann-0", utc(2026, 1, 5), attributes={"account_status": "active"})
+    bob_id = ingest_customer_line(
+        sources["crm"],
+        "bob-0",
+        bob,
+        occurred_at=utc(2026, 1, 5).isoformat(),
+        attributes={"account_status": "active"},
+    )
+    write(sources["helpdesk"], "ann-1", utc(2026, 2, 2), body="My contract ends in March.")
+    ingest_customer_line(
+        sources["helpdesk"],
+        "bob-1",
+        bob,
+        occurred_at=utc(2026, 2, 2).isoformat(),
+        body="Can I renew early?",
+    )
+    ingest_customer_line(
+        sources["crm"],
+        "bob-2",
+        bob,
+        occurred_at=utc(2026, 2, 3).isoformat(),
+        attributes={"event": "contract_renewed"},
+        automated=True,
+    )
+    assert services.journeys_sweep(now=utc(2026, 4, 2)) == 0  # 59 days: still deciding
+    assert services.journeys_sweep(now=utc(2026, 4, 4)) == 1
+
+    assert stages(ann)[1:] == [
+        ("renewal", utc(2026, 2, 2), utc(2026, 4, 3), "Talking about renewal"),
+        ("steady", utc(2026, 4, 3), None, "Renewal talk lapsed after 60 days"),
+    ]
+    assert stages(bob_id)[1:] == [
+        ("renewal", utc(2026, 2, 2), utc(2026, 2, 3), "Talking about renewal"),
+        ("steady", utc(2026, 2, 3), None, "Contract renewed"),
+    ]
