@@ -24,7 +24,9 @@ def visible_interactions(actor: Actor) -> QuerySet[Interaction]:
 def recent_inbound(*, actor: Actor, label: str = "", limit: int = 50) -> list[Interaction]:
     """The newest texts customers wrote that the actor may see, to check and correct."""
     interactions = (
-        visible_interactions(actor).filter(direction=Direction.INBOUND).exclude(subject="", body="")
+        visible_interactions(actor)
+        .filter(direction=Direction.INBOUND, automated=False)
+        .exclude(subject="", body="")
     )
     if label:
         interactions = interactions.filter(sentiment_label=label)

@@ -109,7 +109,9 @@ def _unlabelled_texts(*, until: datetime, limit: int = sentiment.UNLABELLED_MAX)
     however much history is imported later.
     """
     rows = (
-        Interaction.objects.filter(direction=Direction.INBOUND, received_at__lte=until)
+        Interaction.objects.filter(
+            direction=Direction.INBOUND, automated=False, received_at__lte=until
+        )
         .order_by("-received_at", "-pk")
         .values_list("subject", "body")[:limit]
     )
@@ -166,16 +168,30 @@ def _rule(topic: Topic) -> topics.TopicRule:
     )
 
 
-def texts_enrich(texts: Sequence[str]) -> list[Enrichment]:
-    """Sentiment and topics of each text, in order; an empty text gets neither."""
+def texts_enrich(
+    texts: Sequence[str], *, automated: Sequence[bool] | None = None
+) -> list[Enrichment]:
+    """Sentiment and topics of each text, in order; an empty text gets neither.
+
+    A text a system sent (``automated``: a bill, an account opened, a router
+    online) gets its topics, which can be a promise's or a milestone's evidence,
+    but no sentiment: nobody felt anything in it, and a score would dilute what
+    customers did feel in every mean that reads sentiment.
+    """
     if not texts:
         return []
     present = [i for i, text in enumerate(texts) if text.strip()]
-    scored = _scorer().score_many([texts[i] for i in present]) if present else []
+    felt = [i for i in present if not (automated and automated[i])]
+    scored = dict(zip(felt, _scorer().score_many([texts[i] for i in felt]), strict=True))
     matched = _taxonomy().match_many([texts[i] for i in present]) if present else []
     out = [Enrichment("", 0.0, "", []) for _ in texts]
-    for i, result, found in zip(present, scored, matched, strict=True):
-        out[i] = Enrichment(result.label, round(result.score, 4), result.model, list(found))
+    for i, found in zip(present, matched, strict=True):
+        result = scored.get(i)
+        out[i] = (
+            Enrichment(result.label, round(result.score, 4), result.model, list(found))
+            if result is not None
+            else Enrichment("", 0.0, "", list(found))
+        )
     return out
 
 
@@ -200,18 +216,22 @@ def interactions_enrich(*, ids: Sequence[int] | None = None, limit: int = 5000) 
     waiting = Interaction.objects.filter(enriched_at__isnull=True)
     if ids is not None:
         waiting = waiting.filter(pk__in=list(ids))
-    rows = list(waiting.order_by("pk").values_list("pk", "direction", "subject", "body")[:limit])
+    rows = list(
+        waiting.order_by("pk").values_list("pk", "direction", "subject", "body", "automated")[
+            :limit
+        ]
+    )
     if not rows:
         return 0
     texts = [
         interaction_text(subject, body) if enrich_inbound(direction, subject, body) else ""
-        for _, direction, subject, body in rows
+        for _, direction, subject, body, _ in rows
     ]
     now = connection.ops.adapt_datetimefield_value(timezone.now())
-    found = texts_enrich(texts)
+    found = texts_enrich(texts, automated=[row[4] for row in rows])
     params = [
-        (e.label, e.score if e.label else None, e.model, json.dumps(e.topics), now, pk)
-        for (pk, _, _, _), e in zip(rows, found, strict=True)
+        (e.label, e.score if e.label else None, e.model, json.dumps(e.topics), now, row[0])
+        for row, e in zip(rows, found, strict=True)
     ]
     table = Interaction._meta.db_table
     columns = {f.name: f.column for f in Interaction._meta.concrete_fields}
@@ -534,7 +554,10 @@ def topics_discover(
     now = now or timezone.now()
     rows = list(
         Interaction.objects.filter(
-            direction=Direction.INBOUND, occurred_at__gte=now - timedelta(days=days), topics=[]
+            direction=Direction.INBOUND,
+            automated=False,  # what customers wrote, not what systems record
+            occurred_at__gte=now - timedelta(days=days),
+            topics=[],
         )
         .exclude(body="", subject="")
         .order_by("-occurred_at", "-id")

@@ -341,7 +341,8 @@ def _enrich(
         for item in items
     ]
     if insight_services.enrich_inline(sum(1 for text in texts if text)):
-        return insight_services.texts_enrich(texts), [False] * len(items)
+        automated = [item.automated for item in items]
+        return insight_services.texts_enrich(texts, automated=automated), [False] * len(items)
     nothing = insight_services.Enrichment("", 0.0, "", [])
     return [nothing] * len(items), [bool(text) for text in texts]
 

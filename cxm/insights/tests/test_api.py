@@ -370,6 +370,67 @@ def test_a_small_batch_is_enriched_at_ingest(post_bulk: Any) -> None:
     assert (stored.sentiment_label, stored.enriched_at is not None) == ("positive", True)
 
 
+@pytest.mark.parametrize("inline", [True, False], ids=["at ingest", "by the worker"])
+def test_a_systems_record_gets_its_topics_but_no_sentiment(
+    client: Client, admin_token: str, post_bulk: Any, settings: Any, inline: bool
+) -> None:
+    put = call(
+        client,
+        "put",
+        "/api/v1/topics/engineer-visit",
+        {"name": "Engineer visit", "any_phrases": ["engineer"]},
+        admin_token,
+    )
+    assert put.status_code == 200, put.content
+    services.cache_clear()
+    settings.CXM_ENRICH_INLINE_MAX = 100 if inline else 0
+    text = "Great news! Your engineer visit is complete and your line is working."
+    lines = [
+        {
+            "external_id": f"visit-{automated}",
+            "channel": "email",
+            "direction": "inbound",
+            "occurred_at": "2026-11-20T10:00:00Z",
+            "customer": {"email": "visit@example.org"},
+            "body": text,
+            "automated": automated,
+        }
+        for automated in (True, False)
+    ]
+    assert post_bulk(lines).json()["accepted"] == 2
+    if not inline:
+        assert services.interactions_enrich_all() == 2
+    record, said = (Interaction.objects.get(external_id=f"visit-{a}") for a in (True, False))
+    assert (record.sentiment_label, record.sentiment_score, record.topics) == (
+        "",
+        None,
+        ["engineer-visit"],
+    )
+    assert (said.sentiment_label, said.topics) == ("positive", ["engineer-visit"])
+    assert record.enriched_at is not None  # enriched, not left waiting for a sweep
+
+
+def test_discovery_reads_what_customers_wrote_not_systems_records(
+    client: Client, admin_token: str, post_bulk: Any
+) -> None:
+    lines = [
+        {
+            "external_id": f"bill-{i}",
+            "channel": "email",
+            "direction": "inbound",
+            "occurred_at": "2026-11-20T10:00:00Z",
+            "customer": {"email": f"bill{i}@example.org"},
+            "body": f"Your monthly bill is ready to view online (account {i})",
+            "automated": True,
+        }
+        for i in range(24)
+    ]
+    assert post_bulk(lines).json()["accepted"] == 24
+    found = call(client, "post", "/api/v1/topics/discover", token=admin_token)
+    assert found.status_code == 200, found.content
+    assert found.json()["items"] == []
+
+
 @pytest.mark.parametrize(
     ("key", "name", "message"),
     [

@@ -35,10 +35,12 @@ def test_unlabelled_texts_are_the_newest_inbound_received_by_then(
             line(external_id="c", direction="outbound", subject="", body="our answer"),
             line(external_id="d", subject="", body="third"),
             line(external_id="e", subject="", body="received after"),
+            # A system's record is nobody's words: the model does not read it.
+            line(external_id="f", subject="", body="Router online", automated=True),
         ]
     )
     assert response.status_code == 200, response.content
-    start = _received({"a": 1, "b": 2, "c": 3, "d": 4, "e": 10})
+    start = _received({"a": 1, "b": 2, "c": 3, "d": 4, "e": 10, "f": 4})
     until = start + timedelta(minutes=5)
     assert services._unlabelled_texts(until=until) == ["third", "Router\nsecond", "first complaint"]
     assert services._unlabelled_texts(until=until, limit=2) == ["third", "Router\nsecond"]
