@@ -5,7 +5,8 @@ reason. Rules are registered, so that another part of CXM (cases, promises)
 can add its own without this module knowing it: ``complaint_source`` adds a
 source of open complaints, ``contact_rule`` a whole rule. The daily caps are
 counted by the sending service itself, since they depend on the order of a
-batch.
+batch. A rule judges the person (``person=True``, the default): what sits on a
+customer row since merged into their profile counts as theirs.
 """
 
 from __future__ import annotations
@@ -24,16 +25,20 @@ ComplaintSource = Callable[[list[int]], set[int]]
 class Registered:
     name: str
     rule: ContactRule
+    # Whether the rule is about the person, so that what sits on a customer row
+    # merged into theirs (an invitation, a complaint from before the merge)
+    # holds them back too; false for a rule about the row itself.
+    person: bool = True
 
 
 _rules: list[Registered] = []
 _complaint_sources: dict[str, ComplaintSource] = {}
 
 
-def contact_rule(name: str) -> Callable[[ContactRule], ContactRule]:
+def contact_rule(name: str, *, person: bool = True) -> Callable[[ContactRule], ContactRule]:
     def register(rule: ContactRule) -> ContactRule:
         _rules[:] = [r for r in _rules if r.name != name]
-        _rules.append(Registered(name, rule))
+        _rules.append(Registered(name, rule, person))
         return rule
 
     return register
@@ -51,6 +56,9 @@ def complaint_source(name: str) -> Callable[[ComplaintSource], ComplaintSource]:
 
 # Ids past what a database integer holds name no customer (and must not reach a query).
 MAX_ID = 2**63 - 1
+# Customers judged per round of queries: far below the bound on a statement's
+# parameters, however many a relationship wave or a bulk send names.
+CHUNK = 2000
 
 
 def held_back(customer_ids: Iterable[int], *, now: datetime) -> dict[int, str]:
@@ -62,12 +70,31 @@ def held_back(customer_ids: Iterable[int], *, now: datetime) -> dict[int, str]:
             ids.append(pk)
         else:
             reasons[pk] = "no such customer"
+    for start in range(0, len(ids), CHUNK):
+        reasons.update(_judge(ids[start : start + CHUNK], now))
+    return reasons
+
+
+def _judge(ids: list[int], now: datetime) -> dict[int, str]:
+    from cxm.customers.selectors import customers_absorbed
+
+    reasons: dict[int, str] = {}
+    owner: dict[int, int] | None = None  # each row -> the person it belongs to
     for registered in _rules:
         remaining = [pk for pk in ids if pk not in reasons]
         if not remaining:
             break
-        for pk, reason in registered.rule(remaining, now).items():
-            reasons.setdefault(pk, reason)
+        if not registered.person:
+            for pk, reason in registered.rule(remaining, now).items():
+                reasons.setdefault(pk, reason)
+            continue
+        if owner is None:
+            # After the rules about the rows: by now ``remaining`` are live profiles.
+            owner = {pk: pk for pk in remaining}
+            owner.update(customers_absorbed(root_ids=remaining))
+        rows = [pk for pk, root in owner.items() if root not in reasons]
+        for pk, reason in registered.rule(rows, now).items():
+            reasons.setdefault(owner.get(pk, pk), reason)
     return reasons
 
 
@@ -75,7 +102,7 @@ def cooldown_days() -> int:
     return int(getattr(settings, "CXM_SURVEY_COOLDOWN_DAYS", 30))
 
 
-@contact_rule("no_longer_reachable")
+@contact_rule("no_longer_reachable", person=False)
 def _gone(customer_ids: list[int], now: datetime) -> dict[int, str]:
     from cxm.customers.models import Customer
 

@@ -17,7 +17,9 @@ from cxm.journeys.enums import Stage
 from cxm.journeys.models import StageVisit
 
 
-@policy.contact_rule("left")
+# About the profile's own journey, not every row merged into it: a person whose
+# old profile churned and who came back under another is a customer again.
+@policy.contact_rule("left", person=False)
 def _left(customer_ids: list[int], now: datetime) -> dict[int, str]:
     gone = (
         StageVisit.objects.filter(

@@ -423,3 +423,60 @@ def test_the_relationship_sample_leaves_out_whom_the_policy_holds_back_on_that_d
     assert sorted(
         services.relationship_sample(survey=survey, size=2, now=NOW + timedelta(days=40))
     ) == sorted([ann.pk, bob.pk])
+
+
+def test_what_sits_on_a_merged_row_holds_back_the_person_it_was_merged_into(
+    survey: Survey,
+) -> None:
+    ann, ann_again, bob, bob_again, cy = _customers(5)
+    # Ann's second profile was asked a week ago; Bob's second profile answered
+    # with a complaint still open; then each was found to be the same person.
+    services.invitations_send(survey=survey, customer_ids=[ann_again.pk], now=NOW)
+    invitation = services.invitations_send(
+        survey=survey, customer_ids=[bob_again.pk], now=NOW - timedelta(days=60)
+    ).invited[0]
+    services.response_record(invitation=invitation, score=1, now=NOW - timedelta(days=60))
+    for row, person in ((ann_again, ann), (bob_again, bob)):
+        row.merged_into = person
+        row.save()
+
+    report = services.invitations_send(
+        survey=survey, customer_ids=[ann.pk, bob.pk, cy.pk], now=NOW + timedelta(days=7)
+    )
+
+    assert [i.customer_id for i in report.invited] == [cy.pk]
+    assert report.held_back == [
+        (
+            ann.pk,
+            "already invited on 2026-11-02; no customer is asked more than once in 30 days",
+        ),
+        (
+            bob.pk,
+            "has an open complaint (unresolved survey follow-up); asking now would be tone-deaf",
+        ),
+    ]
+
+
+def test_the_relationship_sample_judges_the_base_a_part_at_a_time(
+    survey: Survey, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    customers = _customers(30)
+    held = [c.pk for c in customers[::3]]
+    services.invitations_send(survey=survey, customer_ids=held, now=NOW)
+    later = NOW + timedelta(days=1)
+    whole = services.relationship_sample(survey=survey, size=12, seed=7, now=later)
+
+    monkeypatch.setattr(policy, "CHUNK", 4)
+    judged: list[int] = []
+    real = policy.held_back
+
+    def counted(ids: list[int], *, now: datetime) -> dict[int, str]:
+        judged.extend(ids)
+        return real(ids, now=now)
+
+    monkeypatch.setattr(policy, "held_back", counted)
+    parts = services.relationship_sample(survey=survey, size=3, seed=7, now=later)
+
+    assert len(whole) == 12 and not set(whole) & set(held)
+    assert parts == whole[:3]  # the same random order, cut short
+    assert len(judged) == 6, judged  # one part of twice the sample was enough, not all 30
