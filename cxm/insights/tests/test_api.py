@@ -372,7 +372,7 @@ def test_a_small_batch_is_enriched_at_ingest(post_bulk: Any) -> None:
 
 @pytest.mark.parametrize("inline", [True, False], ids=["at ingest", "by the worker"])
 def test_a_systems_record_gets_its_topics_but_no_sentiment(
-    client: Client, admin_token: str, post_bulk: Any, settings: Any, inline: bool
+    client: Client, admin_token: str, post_bulk: Any, line: Any, settings: Any, inline: bool
 ) -> None:
     put = call(
         client,
@@ -386,15 +386,7 @@ def test_a_systems_record_gets_its_topics_but_no_sentiment(
     settings.CXM_ENRICH_INLINE_MAX = 100 if inline else 0
     text = "Great news! Your engineer visit is complete and your line is working."
     lines = [
-        {
-            "external_id": f"visit-{automated}",
-            "channel": "email",
-            "direction": "inbound",
-            "occurred_at": "2026-11-20T10:00:00Z",
-            "customer": {"email": "visit@example.org"},
-            "body": text,
-            "automated": automated,
-        }
+        line(external_id=f"visit-{automated}", subject="", body=text, automated=automated)
         for automated in (True, False)
     ]
     assert post_bulk(lines).json()["accepted"] == 2
@@ -410,19 +402,43 @@ def test_a_systems_record_gets_its_topics_but_no_sentiment(
     assert record.enriched_at is not None  # enriched, not left waiting for a sweep
 
 
+def test_the_migration_clears_the_sentiment_of_records_scored_before_the_rule(
+    post_bulk: Any, line: Any
+) -> None:
+    from importlib import import_module
+
+    from django.apps import apps
+
+    lines = [
+        line(external_id=f"old-{i}", subject="", body="Great news, all working!") for i in (1, 2)
+    ]
+    assert post_bulk(lines).json()["accepted"] == 2
+    # As stored before the rule: a system's record with a sentiment.
+    Interaction.objects.filter(external_id="old-1").update(automated=True)
+    migration = import_module("cxm.interactions.migrations.0007_automated_records_unscored")
+
+    migration.unscore(apps, None)
+
+    record, said = (Interaction.objects.get(external_id=f"old-{i}") for i in (1, 2))
+    assert (record.sentiment_label, record.sentiment_score, record.sentiment_model) == (
+        "",
+        None,
+        "",
+    )
+    assert said.sentiment_label == "positive"
+
+
 def test_discovery_reads_what_customers_wrote_not_systems_records(
-    client: Client, admin_token: str, post_bulk: Any
+    client: Client, admin_token: str, post_bulk: Any, line: Any
 ) -> None:
     lines = [
-        {
-            "external_id": f"bill-{i}",
-            "channel": "email",
-            "direction": "inbound",
-            "occurred_at": "2026-11-20T10:00:00Z",
-            "customer": {"email": f"bill{i}@example.org"},
-            "body": f"Your monthly bill is ready to view online (account {i})",
-            "automated": True,
-        }
+        line(
+            external_id=f"bill-{i}",
+            customer={"email": f"bill{i}@example.org"},
+            subject="",
+            body=f"Your monthly bill is ready to view online (account {i})",
+            automated=True,
+        )
         for i in range(24)
     ]
     assert post_bulk(lines).json()["accepted"] == 24
